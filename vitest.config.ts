@@ -1,0 +1,26 @@
+import { resolve } from 'node:path';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+const lib = (name: string) => resolve(__dirname, `libs/${name}/src`);
+
+// SWC instead of esbuild: Nest's DI needs emitDecoratorMetadata, which esbuild cannot emit.
+export default defineConfig({
+  plugins: [swc.vite({ module: { type: 'es6' } })],
+  resolve: {
+    alias: {
+      '@spiffe-csi/config': lib('config'),
+      '@spiffe-csi/kubernetes': lib('kubernetes'),
+      '@spiffe-csi/crypto': lib('crypto'),
+      '@spiffe-csi/spiffe': lib('spiffe'),
+    },
+  },
+  test: {
+    include: ['{apps,libs,test}/**/*.{spec,test}.ts'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
