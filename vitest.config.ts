@@ -13,6 +13,7 @@ export default defineConfig({
       '@spiffe-csi/kubernetes': lib('kubernetes'),
       '@spiffe-csi/crypto': lib('crypto'),
       '@spiffe-csi/spiffe': lib('spiffe'),
+      '@spiffe-csi/observability': lib('observability'),
     },
   },
   test: {
