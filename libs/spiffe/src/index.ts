@@ -1,0 +1,3 @@
+export * from './spiffe-id';
+export * from './service-account';
+export * from './service-account-token';
