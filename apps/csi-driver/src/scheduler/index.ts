@@ -1,0 +1,3 @@
+export * from './backoff';
+export * from './renewal-time';
+export * from './scheduler';

@@ -1,0 +1,130 @@
+import { execFile } from 'node:child_process';
+import { mkdir, realpath } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { MountInfoEntry, readMountInfo, topmostMountAt } from './mountinfo';
+
+const execFileAsync = promisify(execFile);
+
+/** The only way the driver touches mounts, so everything else can be tested without root. */
+export interface Mounter {
+  mountTmpfs(path: string, options?: TmpfsOptions): Promise<void>;
+  /** Bind `src` onto `dst` and make the bind read-only (dst is created if missing). */
+  bindReadOnly(src: string, dst: string): Promise<void>;
+  /** Idempotent: a path that is not a mount point (or does not exist) is fine. */
+  unmount(path: string): Promise<void>;
+  isMountPoint(path: string): Promise<boolean>;
+  /** Filesystem type of the topmost mount at exactly `path`, undefined if none. */
+  mountedFsType(path: string): Promise<string | undefined>;
+}
+
+export interface TmpfsOptions {
+  /** tmpfs size= value: bytes or a suffixed string like '64k', '16m'. Default: kernel default (half of RAM). */
+  size?: number | string;
+}
+
+export class MountError extends Error {
+  constructor(
+    message: string,
+    readonly command: string[],
+    readonly stderr = '',
+  ) {
+    super(stderr ? `${message}: ${stderr}` : message);
+    this.name = 'MountError';
+  }
+}
+
+/** Flags every mount the driver makes should carry: SVIDs are data, never executables or devices. */
+const SAFE_FLAGS = 'nosuid,nodev,noexec';
+const COMMAND_TIMEOUT_MS = 30_000;
+
+export interface LinuxMounterOptions {
+  mountInfoFile?: string;
+  mountBinary?: string;
+  umountBinary?: string;
+}
+
+/** util-linux mount/umount via execFile (never a shell); mount state from /proc/self/mountinfo. */
+export class LinuxMounter implements Mounter {
+  private readonly mountInfoFile: string;
+  private readonly mountBinary: string;
+  private readonly umountBinary: string;
+
+  constructor(options: LinuxMounterOptions = {}) {
+    this.mountInfoFile = options.mountInfoFile ?? '/proc/self/mountinfo';
+    this.mountBinary = options.mountBinary ?? 'mount';
+    this.umountBinary = options.umountBinary ?? 'umount';
+  }
+
+  async mountTmpfs(path: string, options: TmpfsOptions = {}): Promise<void> {
+    const target = resolve(path);
+    await mkdir(target, { recursive: true, mode: 0o700 });
+    const size = options.size === undefined ? '' : `,size=${validTmpfsSize(options.size)}`;
+    await this.run(this.mountBinary, ['-t', 'tmpfs', '-o', `mode=0700,${SAFE_FLAGS}${size}`, 'tmpfs', target]);
+  }
+
+  async bindReadOnly(src: string, dst: string): Promise<void> {
+    const source = resolve(src);
+    const target = resolve(dst);
+    await mkdir(target, { recursive: true, mode: 0o750 });
+    await this.run(this.mountBinary, ['--bind', source, target]);
+    // "mount -o bind,ro" silently yields a writable bind on older kernels/util-linux: the ro flag
+    // only sticks through a separate remount of the bind itself.
+    try {
+      await this.run(this.mountBinary, ['-o', `remount,bind,ro,${SAFE_FLAGS}`, target]);
+      const entry = await this.mountAt(target);
+      if (!entry?.mountOptions.includes('ro')) {
+        throw new MountError(`bind mount of ${source} at ${target} is not read-only after remount`, []);
+      }
+    } catch (err) {
+      // Never leave a writable view of the SVID files behind.
+      await this.run(this.umountBinary, [target]).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async unmount(path: string): Promise<void> {
+    if (!(await this.isMountPoint(path))) return;
+    try {
+      await this.run(this.umountBinary, [resolve(path)]);
+    } catch (err) {
+      // Someone else unmounted it in between: the goal is reached.
+      if (await this.isMountPoint(path)) throw err;
+    }
+  }
+
+  async isMountPoint(path: string): Promise<boolean> {
+    return (await this.mountAt(path)) !== undefined;
+  }
+
+  async mountedFsType(path: string): Promise<string | undefined> {
+    return (await this.mountAt(path))?.fsType;
+  }
+
+  private async mountAt(path: string): Promise<MountInfoEntry | undefined> {
+    let real: string;
+    try {
+      real = await realpath(resolve(path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    return topmostMountAt(await readMountInfo(this.mountInfoFile), real);
+  }
+
+  private async run(binary: string, args: string[]): Promise<void> {
+    try {
+      await execFileAsync(binary, args, { timeout: COMMAND_TIMEOUT_MS });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { stderr?: string };
+      const stderr = (e.stderr ?? '').trim() || e.message;
+      throw new MountError(`${binary} ${args.join(' ')} failed`, [binary, ...args], stderr);
+    }
+  }
+}
+
+function validTmpfsSize(size: number | string): string {
+  const text = String(size);
+  if (!/^\d+[kmgKMG%]?$/.test(text)) throw new MountError(`invalid tmpfs size ${JSON.stringify(text)}`, []);
+  return text;
+}

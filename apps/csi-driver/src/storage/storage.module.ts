@@ -1,0 +1,115 @@
+import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
+import { SCHEDULER, Scheduler, TimerScheduler } from '../scheduler/scheduler';
+import { DataRoot } from './data-root';
+import { FakeMounter } from './fake-mounter';
+import { InMemoryMetadataStore } from './in-memory-metadata-store';
+import { FileMetadataStore, OrphanCleaner } from './metadata-store';
+import { LinuxMounter, Mounter, TmpfsOptions } from './mounter';
+import { FileSvidStore, InMemorySvidFiles } from './svid-files';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from './tokens';
+
+/** Just what storage needs from a logger (pino satisfies it). */
+export interface StorageLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface StorageModuleOptions {
+  dataRoot: string;
+  /** In-memory twins and a fake mounter: no root, no filesystem writes (tests, dry runs). */
+  inMemory?: boolean;
+  tmpfs?: TmpfsOptions;
+  schedulerConcurrency?: number;
+  logger?: StorageLogger;
+  /** On init: mount the tmpfs unless already there, then delete volume dirs without metadata. Default true. */
+  prepareOnInit?: boolean;
+}
+
+const STORAGE_OPTIONS = Symbol('STORAGE_OPTIONS');
+
+/** Readies the data root before modules that import StorageModule initialise (Nest inits imports first). */
+@Injectable()
+class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    @Inject(STORAGE_OPTIONS) private readonly options: StorageModuleOptions,
+    @Inject(DATA_ROOT) private readonly dataRoot: DataRoot,
+    @Inject(METADATA_STORE) private readonly store: OrphanCleaner,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (this.options.prepareOnInit === false) return;
+    const { mountedNow } = await this.dataRoot.ensureMounted();
+    this.options.logger?.info({ dataRoot: this.dataRoot.path, mountedNow }, 'data root tmpfs ready');
+    const removed = await this.store.cleanupOrphans();
+    if (removed.length > 0) {
+      this.options.logger?.warn({ volumeIds: removed }, 'removed volume directories without valid metadata');
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.scheduler.stop();
+  }
+}
+
+@Module({})
+export class StorageModule {
+  static forRoot(options: StorageModuleOptions): DynamicModule {
+    const logger = options.logger;
+    const implementations: Provider[] = options.inMemory ? inMemoryProviders() : filesystemProviders(options);
+    const providers: Provider[] = [
+      { provide: STORAGE_OPTIONS, useValue: options },
+      ...implementations,
+      {
+        provide: DATA_ROOT,
+        useFactory: (mounter: Mounter) => new DataRoot(mounter, options.dataRoot, options.tmpfs),
+        inject: [MOUNTER],
+      },
+      {
+        provide: SCHEDULER,
+        useFactory: () =>
+          new TimerScheduler({
+            concurrency: options.schedulerConcurrency,
+            onError: (key, error) => logger?.warn({ key, err: describe(error) }, 'scheduled job failed'),
+          }),
+      },
+      StorageLifecycle,
+    ];
+    return {
+      module: StorageModule,
+      global: true,
+      providers,
+      exports: [METADATA_STORE, SVID_WRITER, SVID_READER, MOUNTER, DATA_ROOT, SCHEDULER],
+    };
+  }
+}
+
+function filesystemProviders(options: StorageModuleOptions): Provider[] {
+  const logger = options.logger;
+  const files = new FileSvidStore(options.dataRoot);
+  return [
+    { provide: MOUNTER, useValue: new LinuxMounter() },
+    {
+      provide: METADATA_STORE,
+      useValue: new FileMetadataStore(options.dataRoot, (volumeId, reason) =>
+        logger?.warn({ volumeId, reason }, 'ignoring corrupt volume metadata'),
+      ),
+    },
+    { provide: SVID_WRITER, useValue: files },
+    { provide: SVID_READER, useValue: files },
+  ];
+}
+
+function inMemoryProviders(): Provider[] {
+  const files = new InMemorySvidFiles();
+  return [
+    { provide: MOUNTER, useValue: new FakeMounter() },
+    { provide: METADATA_STORE, useValue: new InMemoryMetadataStore(files) },
+    { provide: SVID_WRITER, useValue: files },
+    { provide: SVID_READER, useValue: files },
+  ];
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,94 @@
+import { chmod, chown, mkdir } from 'node:fs/promises';
+import { AtomicWriter, Payload, validatePayloadNames } from './atomic-writer';
+import { UNCHANGED } from './fs-util';
+import { StorageError, storageError } from './storage-error';
+import { DATA_DIR_MODE, VOLUME_DIR_MODE, VolumeLayout } from './volume-layout';
+
+export interface SvidFileWriter {
+  /** Atomically replaces the volume's file set (e.g. tls.crt, tls.key, ca.crt); gid = fsGroup. */
+  write(volumeId: string, files: Record<string, string | Buffer>, gid?: number): Promise<void>;
+}
+
+export interface SvidFileReader {
+  /** The volume's current file set, all from one payload; {} if nothing was written yet. */
+  read(volumeId: string): Promise<Record<string, Buffer>>;
+}
+
+/** gid 4294967295 is (gid_t)-1, which chown(2) reads as "leave unchanged". */
+const MAX_GID = 4294967294;
+
+export function assertGid(gid: number | undefined): void {
+  if (gid === undefined) return;
+  if (!Number.isInteger(gid) || gid < 0 || gid > MAX_GID) {
+    throw new StorageError(`invalid fs group ${JSON.stringify(gid)}: must be an integer in 0..${MAX_GID}`, 'EINVAL');
+  }
+}
+
+/** SVID files in `<dataRoot>/<volumeId>/data/` through the AtomicWriter. */
+export class FileSvidStore implements SvidFileWriter, SvidFileReader {
+  private readonly layout: VolumeLayout;
+
+  constructor(dataRoot: string) {
+    this.layout = new VolumeLayout(dataRoot);
+  }
+
+  async write(volumeId: string, files: Record<string, string | Buffer>, gid?: number): Promise<void> {
+    assertGid(gid);
+    const dataDir = this.layout.dataDir(volumeId);
+    try {
+      await mkdir(this.layout.volumeDir(volumeId), { recursive: true, mode: VOLUME_DIR_MODE });
+      await mkdir(dataDir, { recursive: true, mode: DATA_DIR_MODE });
+      // The pod reads through the bind of this dir: r-x for the fsGroup, nothing for others.
+      await chown(dataDir, UNCHANGED, gid ?? process.getgid?.() ?? 0);
+      await chmod(dataDir, DATA_DIR_MODE);
+    } catch (err) {
+      throw storageError(`preparing the data directory of volume ${volumeId}`, err);
+    }
+    await new AtomicWriter(dataDir).write(files, { gid });
+  }
+
+  async read(volumeId: string): Promise<Record<string, Buffer>> {
+    return new AtomicWriter(this.layout.dataDir(volumeId)).read();
+  }
+}
+
+/** In-memory twin: same validation and "identical payload → no rewrite" rule, counts real writes. */
+export class InMemorySvidFiles implements SvidFileWriter, SvidFileReader {
+  private readonly volumes = new Map<string, { files: Record<string, Buffer>; gid?: number }>();
+  /** Number of writes that actually changed a volume's files. */
+  writes = 0;
+
+  async write(volumeId: string, files: Payload, gid?: number): Promise<void> {
+    assertGid(gid);
+    new VolumeLayout('/').volumeDir(volumeId); // same volume-ID rules as on disk
+    const names = validatePayloadNames(files);
+    const next = Object.fromEntries(names.map((n) => [n, Buffer.from(files[n])]));
+    const current = this.volumes.get(volumeId);
+    if (current && current.gid === gid && sameFiles(current.files, next)) return;
+    this.volumes.set(volumeId, { files: next, gid });
+    this.writes++;
+  }
+
+  async read(volumeId: string): Promise<Record<string, Buffer>> {
+    const files = this.volumes.get(volumeId)?.files ?? {};
+    return Object.fromEntries(Object.entries(files).map(([n, b]) => [n, Buffer.from(b)]));
+  }
+
+  gidOf(volumeId: string): number | undefined {
+    return this.volumes.get(volumeId)?.gid;
+  }
+
+  volumeIds(): string[] {
+    return [...this.volumes.keys()].sort();
+  }
+
+  remove(volumeId: string): void {
+    this.volumes.delete(volumeId);
+  }
+}
+
+function sameFiles(a: Record<string, Buffer>, b: Record<string, Buffer>): boolean {
+  const names = Object.keys(a).sort();
+  if (names.join('\0') !== Object.keys(b).sort().join('\0')) return false;
+  return names.every((n) => a[n].equals(b[n]));
+}
