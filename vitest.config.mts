@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
-const lib = (name: string) => resolve(__dirname, `libs/${name}/src`);
+const root = dirname(fileURLToPath(import.meta.url));
+const lib = (name: string) => resolve(root, `libs/${name}/src`);
 
 // SWC instead of esbuild: Nest's DI needs emitDecoratorMetadata, which esbuild cannot emit.
 export default defineConfig({
