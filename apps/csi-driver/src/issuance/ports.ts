@@ -1,0 +1,80 @@
+// The narrow outside world the issuance code needs. Each port has one production adapter
+// (Kubernetes, flags, CA watcher) and a small fake for tests, so issuance logic never talks to
+// the API client directly.
+
+export interface IssuerRef {
+  name: string;
+  kind: string;
+  group: string;
+}
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+}
+
+/** The cert-manager CertificateRequest fields the driver reads or writes. */
+export interface CertificateRequest {
+  apiVersion: 'cert-manager.io/v1';
+  kind: 'CertificateRequest';
+  metadata: {
+    name?: string;
+    generateName?: string;
+    namespace: string;
+    uid?: string;
+    resourceVersion?: string;
+    creationTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string }[];
+  };
+  spec: {
+    request: string; // base64 of the CSR PEM bytes
+    issuerRef: IssuerRef;
+    duration?: string;
+    usages?: string[];
+    isCA?: boolean;
+    username?: string;
+  };
+  status?: { conditions?: Condition[]; certificate?: string; ca?: string; failureTime?: string };
+}
+
+export type RequestWatchEvent =
+  | { type: 'changed'; request: CertificateRequest }
+  | { type: 'deleted' }
+  | { type: 'closed'; error?: Error }; // stream ended: the caller re-reads and watches again
+
+/** CertificateRequest access. `createAs` uses the Pod's token; everything else the driver's own. */
+export interface CertificateRequestGateway {
+  createAs(token: string, request: CertificateRequest): Promise<CertificateRequest>;
+  get(namespace: string, name: string): Promise<CertificateRequest | undefined>;
+  /** Watches one request from `resourceVersion`; returns a function that stops the watch. */
+  watch(namespace: string, name: string, resourceVersion: string | undefined,
+    onEvent: (event: RequestWatchEvent) => void): () => void;
+  list(namespace: string, labelSelector: string): Promise<CertificateRequest[]>;
+  /** NotFound counts as success. */
+  delete(namespace: string, name: string): Promise<void>;
+}
+export const CERTIFICATE_REQUEST_GATEWAY = Symbol('CERTIFICATE_REQUEST_GATEWAY');
+
+/** The issuer new requests go to: the runtime ConfigMap's when active, else the flags'. */
+export interface IssuerSource {
+  current(): IssuerRef | undefined;
+}
+export const ISSUER_SOURCE = Symbol('ISSUER_SOURCE');
+
+// The CA file's source (CaBundleSource, CA_BUNDLE_SOURCE, NoCaBundle) lives in ../ca-bundle.
+
+export interface PodRef {
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+/** Warning Events on the Pod whose volume failed; written with the driver's own credentials. */
+export interface IssuanceEvents {
+  warning(pod: PodRef, reason: string, message: string): void;
+}
+export const ISSUANCE_EVENTS = Symbol('ISSUANCE_EVENTS');

@@ -1,0 +1,147 @@
+import { status } from '@grpc/grpc-js';
+import {
+  createSpiffeCsr, generateKey, verifyIssuedSvid, type GeneratedKey, type KeyAlgorithm,
+} from '@spiffe-csi/crypto';
+import type { Logger } from 'pino';
+import { CsiError } from '../csi/csi-error';
+import { PendingRequests } from './pending-requests';
+import type { CertificateRequest, CertificateRequestGateway, IssuerSource } from './ports';
+import { buildCertificateRequest } from './request-builder';
+import { waitForRequestOutcome } from './request-waiter';
+
+export interface IssuanceSettings {
+  nodeId: string;
+  keyAlgorithm: KeyAlgorithm;
+  duration: string; // Go duration string for spec.duration
+  issuanceTimeoutMs: number;
+  extraAnnotations: Record<string, string>;
+}
+export const ISSUANCE_SETTINGS = Symbol('ISSUANCE_SETTINGS');
+
+/** Who the SVID is for and whose token creates the request. */
+export interface IssuanceTarget {
+  volumeId: string;
+  namespace: string;
+  spiffeId: string;
+  token: string;
+  podName?: string;
+  podUid?: string;
+}
+
+export interface IssuedSvid {
+  chainPem: string; // as issued: leaf first
+  privateKeyPem: string; // PKCS#8
+  notBefore: Date;
+  notAfter: Date;
+  requestName: string; // namespace/name
+}
+
+/**
+ * One issuance: fresh key → CSR → CertificateRequest (as the Pod) → watch → verify. Resumes the
+ * volume's pending request when one exists, so retries never pile up requests.
+ */
+export class SvidIssuer {
+  constructor(
+    private readonly settings: IssuanceSettings,
+    private readonly gateway: CertificateRequestGateway,
+    private readonly issuers: IssuerSource,
+    private readonly pending: PendingRequests,
+    private readonly logger: Logger,
+  ) {}
+
+  async issue(target: IssuanceTarget): Promise<IssuedSvid> {
+    const { request, key } = (await this.resume(target)) ?? (await this.submit(target));
+    const name = `${request.metadata.namespace}/${request.metadata.name}`;
+    const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs);
+    if (result.state === 'timeout') {
+      // Keep the pending key: kubelet's retry (or the next renewal attempt) picks this request up.
+      throw new CsiError(status.DEADLINE_EXCEEDED,
+        `timed out waiting for certificate request ${name} to be issued (${result.lastReason})`);
+    }
+    this.pending.drop(target.volumeId);
+    if (result.state === 'denied') {
+      throw new CsiError(status.PERMISSION_DENIED, `certificate request ${name} was denied: ${result.message}`);
+    }
+    if (result.state === 'failed') {
+      throw new CsiError(status.UNAVAILABLE, `certificate request ${name} failed: ${result.message}`);
+    }
+    const verified = verifyIssuedSvid({ chainPem: result.certificate, privateKey: key.privateKey, spiffeId: target.spiffeId });
+    if (!verified.ok) {
+      throw new CsiError(status.INTERNAL, `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
+    }
+    this.logger.info({ volumeId: target.volumeId, request: name, notAfter: verified.leaf.notAfter }, 'certificate issued');
+    return {
+      chainPem: result.certificate,
+      privateKeyPem: key.privateKeyPem,
+      notBefore: verified.leaf.notBefore,
+      notAfter: verified.leaf.notAfter,
+      requestName: name,
+    };
+  }
+
+  /** Forget the volume's unanswered request (unpublish). */
+  forget(volumeId: string): void {
+    this.pending.drop(volumeId);
+  }
+
+  private async resume(target: IssuanceTarget): Promise<{ request: CertificateRequest; key: GeneratedKey } | undefined> {
+    const pending = this.pending.get(target.volumeId);
+    if (!pending) return undefined;
+    if (pending.spiffeId !== target.spiffeId) {
+      this.pending.drop(target.volumeId);
+      return undefined;
+    }
+    const request = await this.gateway.get(pending.namespace, pending.requestName).catch((error: Error) => {
+      throw new CsiError(status.UNAVAILABLE, `reading certificate request ${pending.namespace}/${pending.requestName}: ${error.message}`);
+    });
+    if (!request) {
+      this.pending.drop(target.volumeId);
+      return undefined;
+    }
+    this.logger.info({ volumeId: target.volumeId, request: pending.requestName }, 'resuming pending certificate request');
+    return { request, key: pending.key };
+  }
+
+  private async submit(target: IssuanceTarget): Promise<{ request: CertificateRequest; key: GeneratedKey }> {
+    const issuerRef = this.issuers.current();
+    if (!issuerRef) {
+      throw new CsiError(status.FAILED_PRECONDITION,
+        'no issuerRef is currently active: set --issuer-name or the runtime issuance ConfigMap');
+    }
+    const key = await generateKey(this.settings.keyAlgorithm);
+    const csrPem = await createSpiffeCsr(key, target.spiffeId);
+    const draft = buildCertificateRequest({
+      volumeId: target.volumeId,
+      nodeId: this.settings.nodeId,
+      namespace: target.namespace,
+      spiffeId: target.spiffeId,
+      csrPem,
+      issuerRef,
+      duration: this.settings.duration,
+      podName: target.podName,
+      podUid: target.podUid,
+      extraAnnotations: this.settings.extraAnnotations,
+    });
+    const created = await this.gateway.createAs(target.token, draft).catch((error: Error) => {
+      throw new CsiError(createErrorCode(error),
+        `creating certificate request in ${target.namespace} as the Pod's ServiceAccount: ${error.message}`);
+    });
+    this.pending.set(target.volumeId, {
+      requestName: created.metadata.name!,
+      namespace: created.metadata.namespace,
+      key,
+      spiffeId: target.spiffeId,
+      createdAt: new Date(),
+    });
+    this.logger.info({ volumeId: target.volumeId, request: `${target.namespace}/${created.metadata.name}` }, 'certificate request created');
+    return { request: created, key };
+  }
+}
+
+/** 401/403 from the API server means the Pod's token cannot create requests; anything else may pass. */
+function createErrorCode(error: Error): status {
+  const code = (error as { statusCode?: number; code?: number }).statusCode ?? (error as { code?: number }).code;
+  if (code === 401) return status.UNAUTHENTICATED;
+  if (code === 403) return status.PERMISSION_DENIED;
+  return status.UNAVAILABLE;
+}

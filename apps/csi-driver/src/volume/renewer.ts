@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import { Backoff, type BackoffOptions } from '../scheduler/backoff';
+import type { KeyedMutex } from './keyed-mutex';
+import { tokenExpired, type ManagedVolume } from './managed-volume';
+import type { MetadataStore, Scheduler } from './seams';
+import type { VolumeIssuance } from './volume-issuance';
+import type { VolumeMetrics } from './volume-metrics';
+
+export interface RenewerDeps {
+  scheduler: Scheduler;
+  store: MetadataStore;
+  issuance: VolumeIssuance;
+  mutex: KeyedMutex;
+  metrics: VolumeMetrics;
+  logger: Logger;
+  backoff?: BackoffOptions; // default 30 s ×2, cap 5 min, jittered
+  now?: () => number;
+}
+
+const KEY_PREFIX = 'renew:';
+
+/**
+ * Keeps every issued volume's SVID fresh through the one Scheduler: a renewal entry per volume at
+ * its nextIssuanceTime; each renewal re-keys and re-issues with the token kubelet last gave us.
+ * A failed renewal leaves the current (still valid) files alone and retries with exponential
+ * backoff; success resets it.
+ */
+export class Renewer {
+  private readonly backoffs = new Map<string, Backoff>();
+  private readonly now: () => number;
+
+  constructor(private readonly deps: RenewerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** (Re)schedules the volume's renewal at `at` (epoch ms); a past time runs at once. */
+  schedule(volumeId: string, at: number): void {
+    this.deps.scheduler.schedule(KEY_PREFIX + volumeId, at, () => this.renew(volumeId));
+  }
+
+  scheduleFrom(meta: ManagedVolume): void {
+    if (meta.nextIssuanceTime) this.schedule(meta.volumeId, Date.parse(meta.nextIssuanceTime));
+  }
+
+  cancel(volumeId: string): void {
+    this.deps.scheduler.cancel(KEY_PREFIX + volumeId);
+    this.backoffs.delete(volumeId);
+  }
+
+  nextAt(volumeId: string): number | undefined {
+    return this.deps.scheduler.nextAt(KEY_PREFIX + volumeId);
+  }
+
+  /** Consecutive failed renewals of the volume (0 after a success). */
+  failures(volumeId: string): number {
+    return this.backoffs.get(volumeId)?.attempts ?? 0;
+  }
+
+  /** One renewal attempt; exposed for tests and for the scheduler. */
+  async renew(volumeId: string): Promise<void> {
+    await this.deps.mutex.run(volumeId, async () => {
+      const meta = (await this.deps.store.read(volumeId)) as ManagedVolume | undefined;
+      if (!meta) return; // unpublished meanwhile
+      if (tokenExpired(meta, new Date(this.now()))) {
+        const message = 'the stored ServiceAccount token has expired; waiting for kubelet to republish the volume with a fresh one';
+        this.deps.issuance.reportFailure(meta, message);
+        return this.retryLater(volumeId);
+      }
+      try {
+        const renewed = await this.deps.issuance.issue(meta);
+        this.backoffs.get(volumeId)?.reset();
+        this.scheduleFrom(renewed);
+        this.deps.logger.info({ volumeId, nextIssuanceTime: renewed.nextIssuanceTime }, 'volume renewed');
+      } catch {
+        this.retryLater(volumeId); // issuance already logged it and raised the Event
+      }
+    });
+  }
+
+  private retryLater(volumeId: string): void {
+    let backoff = this.backoffs.get(volumeId);
+    if (!backoff) {
+      backoff = new Backoff(this.deps.backoff);
+      this.backoffs.set(volumeId, backoff);
+    }
+    const at = this.now() + backoff.next();
+    this.schedule(volumeId, at);
+    this.deps.metrics.renewalRescheduled(volumeId, new Date(at));
+    this.deps.logger.info({ volumeId, retryAt: new Date(at).toISOString(), failures: backoff.attempts }, 'renewal will be retried');
+  }
+}

@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
+import type { CertificateRequestGateway, IssuanceEvents } from '../issuance/ports';
+import type { SvidIssuer } from '../issuance/svid-issuer';
+import { issuanceTarget, type ManagedVolume } from './managed-volume';
+import { pruneOldRequests } from './old-requests';
+import type { MetadataStore, SvidFileWriter } from './seams';
+import type { VolumeMetrics } from './volume-metrics';
+
+export interface SvidFileNames {
+  certificate: string;
+  key: string;
+  ca: string;
+}
+
+/** When a certificate valid from notBefore to notAfter should be renewed. */
+export type RenewalPolicy = (notBefore: Date, notAfter: Date) => Date;
+
+export interface VolumeIssuanceDeps {
+  nodeId: string;
+  fileNames: SvidFileNames;
+  issuer: SvidIssuer;
+  gateway: CertificateRequestGateway;
+  writer: SvidFileWriter;
+  store: MetadataStore;
+  caBundle: CaBundleSource;
+  events: IssuanceEvents;
+  metrics: VolumeMetrics;
+  renewalTime: RenewalPolicy;
+  logger: Logger;
+}
+
+/**
+ * Issues an SVID for a volume and makes it the volume's current one: verified certificate and key
+ * written atomically, metadata updated, older requests pruned. Nothing is written on failure, so
+ * the files already in the volume stay as they were.
+ */
+export class VolumeIssuance {
+  constructor(private readonly deps: VolumeIssuanceDeps) {}
+
+  async issue(meta: ManagedVolume): Promise<ManagedVolume> {
+    const { issuer, writer, store, metrics, fileNames } = this.deps;
+    const target = issuanceTarget(meta);
+    if (typeof target === 'string') throw new Error(`volume ${meta.volumeId} cannot be issued: ${target}`);
+
+    metrics.issuanceAttempted(meta.volumeId);
+    try {
+      const svid = await issuer.issue(target);
+      const files: Record<string, string | Buffer> = {
+        [fileNames.certificate]: svid.chainPem,
+        [fileNames.key]: svid.privateKeyPem,
+      };
+      const ca = this.deps.caBundle.current();
+      if (ca) files[fileNames.ca] = ca;
+      await writer.write(meta.volumeId, files, meta.fsGroup);
+
+      const renewAt = this.deps.renewalTime(svid.notBefore, svid.notAfter);
+      const updated: ManagedVolume = {
+        ...meta,
+        spiffeId: target.spiffeId,
+        nextIssuanceTime: renewAt.toISOString(),
+        notAfter: svid.notAfter.toISOString(),
+        lastRequestName: svid.requestName,
+      };
+      await store.write(updated);
+      metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
+      await pruneOldRequests(this.deps.gateway,
+        { namespace: target.namespace, nodeId: this.deps.nodeId, volumeId: meta.volumeId, keep: 1 }, this.deps.logger);
+      return updated;
+    } catch (error) {
+      metrics.issuanceFailed(meta.volumeId);
+      this.reportFailure(meta, (error as Error).message);
+      throw error;
+    }
+  }
+
+  reportFailure(meta: ManagedVolume, message: string): void {
+    const identity = meta.identity;
+    this.deps.logger.warn({ volumeId: meta.volumeId, err: message }, 'issuance failed');
+    if (identity?.podName) {
+      this.deps.events.warning({ namespace: identity.namespace, name: identity.podName, uid: identity.podUid },
+        'SvidIssuanceFailed', message);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The driver's per-volume metrics (csi-lib's names, which the Go driver never exposed). Every
+ * volume-labelled series is removed when the volume is unpublished, so cardinality follows the
+ * number of mounted volumes on this node.
+ */
+export class VolumeMetrics {
+  private readonly issueRequests: Counter<'node' | 'volume'>;
+  private readonly issueErrors: Counter<'node' | 'volume'>;
+  private readonly managedVolumes: Gauge<'node'>;
+  private readonly expiration: Gauge<'node' | 'volume'>;
+  private readonly renewal: Gauge<'node' | 'volume'>;
+  private readonly publishDuration: Histogram<'result'>;
+
+  constructor(
+    readonly registry: Registry,
+    private readonly node: string,
+  ) {
+    const registers = [registry];
+    this.issueRequests = new Counter({
+      name: 'certmanager_csi_issue_requests_total',
+      help: 'Issuance attempts (first issuance and renewals) per volume.',
+      labelNames: ['node', 'volume'], registers,
+    });
+    this.issueErrors = new Counter({
+      name: 'certmanager_csi_issue_errors_total',
+      help: 'Failed issuance attempts per volume.',
+      labelNames: ['node', 'volume'], registers,
+    });
+    this.managedVolumes = new Gauge({
+      name: 'certmanager_csi_managed_volume_count',
+      help: 'Volumes this node currently manages.',
+      labelNames: ['node'], registers,
+    });
+    this.expiration = new Gauge({
+      name: 'certmanager_csi_certificate_request_expiration_timestamp_seconds',
+      help: 'NotAfter of the certificate currently mounted in the volume, in Unix seconds.',
+      labelNames: ['node', 'volume'], registers,
+    });
+    this.renewal = new Gauge({
+      name: 'certmanager_csi_certificate_request_renewal_timestamp_seconds',
+      help: 'When the volume is next due for renewal, in Unix seconds.',
+      labelNames: ['node', 'volume'], registers,
+    });
+    this.publishDuration = new Histogram({
+      name: 'certmanager_csi_spiffe_publish_duration_seconds',
+      help: 'NodePublishVolume handling time, including a first issuance.',
+      labelNames: ['result'], registers,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    });
+  }
+
+  issuanceAttempted(volume: string): void {
+    this.issueRequests.inc({ node: this.node, volume });
+  }
+
+  issuanceFailed(volume: string): void {
+    this.issueErrors.inc({ node: this.node, volume });
+  }
+
+  certificateStored(volume: string, notAfter: Date, renewAt: Date): void {
+    this.expiration.set({ node: this.node, volume }, notAfter.getTime() / 1000);
+    this.renewal.set({ node: this.node, volume }, renewAt.getTime() / 1000);
+  }
+
+  renewalRescheduled(volume: string, at: Date): void {
+    this.renewal.set({ node: this.node, volume }, at.getTime() / 1000);
+  }
+
+  managedVolumeCount(count: number): void {
+    this.managedVolumes.set({ node: this.node }, count);
+  }
+
+  /** Starts a publish timer; call the result with the outcome. */
+  publishTimer(): (result: 'ok' | 'error') => void {
+    const end = this.publishDuration.startTimer();
+    return (result) => end({ result });
+  }
+
+  forgetVolume(volume: string): void {
+    for (const metric of [this.issueRequests, this.issueErrors, this.expiration, this.renewal]) {
+      metric.remove({ node: this.node, volume });
+    }
+  }
+}
