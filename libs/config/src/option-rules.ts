@@ -1,0 +1,87 @@
+// Reasons an option value is invalid, one function per rule; the options classes attach them.
+import { isAbsolute } from 'node:path';
+import { annotationsProblem } from './annotations';
+import { KEY_ALGORITHMS } from './key-algorithm';
+import { dns1123LabelProblem, dns1123SubdomainProblem, fileNameProblem } from './name-checks';
+import { bindAddressProblem } from './network-checks';
+
+type Options = Record<string, unknown>;
+
+export const LOG_LEVEL_MAX = 10;
+// client-go's leader election adds up to 20% jitter to the retry period.
+const LEADER_ELECTION_JITTER = 1.2;
+
+export const required =
+  (check: (value: string) => string | null) =>
+  (value: unknown): string | null =>
+    typeof value !== 'string' || value === '' ? 'is required' : check(value);
+
+export const nonEmpty = required(() => null);
+
+export const positiveDuration = (ms: unknown): string | null =>
+  typeof ms === 'number' && Number.isFinite(ms) && ms > 0
+    ? null
+    : 'must be a duration greater than 0';
+
+export const logLevelProblem = (value: unknown): string | null =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= LOG_LEVEL_MAX
+    ? null
+    : `must be an integer from 0 to ${LOG_LEVEL_MAX}`;
+
+export const keyAlgorithmProblem = (value: unknown): string | null =>
+  KEY_ALGORITHMS.includes(value as never) ? null : `must be one of ${KEY_ALGORITHMS.join(', ')}`;
+
+/** '' is allowed: the issuer may come only from the runtime ConfigMap. */
+export const issuerNameProblem = (value: unknown): string | null =>
+  value === '' ? null : required(dns1123SubdomainProblem)(value);
+
+export const bindAddress = required(bindAddressProblem);
+export const dnsSubdomain = required(dns1123SubdomainProblem);
+export const dnsLabel = required(dns1123LabelProblem);
+export const fileName = required(fileNameProblem);
+
+export const absolutePath = required((value) =>
+  isAbsolute(value) && !value.includes('\0') ? null : 'must be an absolute path',
+);
+
+export function configMapNamespaceProblem(value: unknown, options: Options): string | null {
+  if (value === undefined) {
+    return options.runtimeIssuanceConfigMapName === undefined
+      ? null
+      : 'is required when --runtime-issuance-config-map-name is set';
+  }
+  return dnsLabel(value);
+}
+
+/** Each file name must differ from those of the flags listed before it. */
+export const distinctFileName =
+  (...earlier: { property: string; flag: string }[]) =>
+  (value: unknown, options: Options): string | null => {
+    const clash = earlier.find((other) => options[other.property] === value);
+    return (
+      fileName(value) ?? (clash ? `must differ from --${clash.flag} ("${String(value)}")` : null)
+    );
+  };
+
+export function renewDeadlineProblem(ms: unknown, options: Options): string | null {
+  const lease = options.leaderElectionLeaseDurationMs as number;
+  return (
+    positiveDuration(ms) ??
+    ((ms as number) < lease ? null : 'must be less than --leader-election-lease-duration')
+  );
+}
+
+export function retryPeriodProblem(ms: unknown, options: Options): string | null {
+  const renew = options.leaderElectionRenewDeadlineMs as number;
+  return (
+    positiveDuration(ms) ??
+    ((ms as number) * LEADER_ELECTION_JITTER < renew
+      ? null
+      : `× ${LEADER_ELECTION_JITTER} (jitter) must be less than --leader-election-renew-deadline`)
+  );
+}
+
+export const annotationMapProblem = (value: unknown): string | null =>
+  value !== null && typeof value === 'object'
+    ? annotationsProblem(value as Record<string, string>)
+    : 'must be a map';

@@ -1,0 +1,84 @@
+import { IsOptional } from 'class-validator';
+import { Check } from './check.decorator';
+import { parseGoDuration } from './duration';
+import { KeyAlgorithm } from './key-algorithm';
+import { trustDomainProblem } from './name-checks';
+import { csiEndpointProblem } from './network-checks';
+import {
+  absolutePath,
+  annotationMapProblem,
+  bindAddress,
+  configMapNamespaceProblem,
+  distinctFileName,
+  dnsLabel,
+  dnsSubdomain,
+  issuerNameProblem,
+  keyAlgorithmProblem,
+  logLevelProblem,
+  nonEmpty,
+  positiveDuration,
+  renewDeadlineProblem,
+  required,
+  retryPeriodProblem,
+} from './option-rules';
+
+// Field initialisers are the defaults (shown by --help); every property is named after its flag
+// (flag-table.ts). Durations keep the text as given plus a `…Ms` twin that the parser keeps in step.
+
+export class CommonOptions {
+  @Check(required(trustDomainProblem)) trustDomain = 'cluster.local';
+  certificateRequestDuration = '1h';
+  @Check(positiveDuration) certificateRequestDurationMs = parseGoDuration(
+    this.certificateRequestDuration,
+  );
+  @Check(issuerNameProblem) issuerName = 'my-spiffe-ca';
+  @Check(nonEmpty) issuerKind = 'ClusterIssuer';
+  @Check(dnsSubdomain) issuerGroup = 'cert-manager.io';
+  @Check(dnsSubdomain) csiDriverName = 'spiffe.csi.cert-manager.io';
+  @Check(logLevelProblem) logLevel = 1;
+  @IsOptional() @Check(nonEmpty) kubeconfig?: string = undefined;
+  @Check(keyAlgorithmProblem) keyAlgorithm: KeyAlgorithm = 'ecdsa-p521';
+  @IsOptional() @Check(dnsSubdomain) runtimeIssuanceConfigMapName?: string = undefined;
+  @Check(configMapNamespaceProblem) runtimeIssuanceConfigMapNamespace?: string = undefined;
+  @Check(bindAddress) readinessProbeBindAddress = ':6060';
+  /** null = metrics disabled (`--metrics-bind-address=0`). */
+  @IsOptional() @Check(bindAddress) metricsBindAddress: string | null = ':9402';
+}
+
+export class ApproverOptions extends CommonOptions {
+  @Check(dnsLabel) leaderElectionNamespace = 'cert-manager';
+  leaderElectionLeaseDuration = '15s';
+  @Check(positiveDuration) leaderElectionLeaseDurationMs = parseGoDuration(
+    this.leaderElectionLeaseDuration,
+  );
+  leaderElectionRenewDeadline = '10s';
+  @Check(renewDeadlineProblem) leaderElectionRenewDeadlineMs = parseGoDuration(
+    this.leaderElectionRenewDeadline,
+  );
+  leaderElectionRetryPeriod = '2s';
+  @Check(retryPeriodProblem) leaderElectionRetryPeriodMs = parseGoDuration(
+    this.leaderElectionRetryPeriod,
+  );
+  @Check((value: unknown) => (typeof value === 'boolean' ? null : 'must be true or false'))
+  leaderElect = true;
+}
+
+export class DriverOptions extends CommonOptions {
+  @Check(dnsSubdomain) nodeId = '';
+  @Check(required(csiEndpointProblem)) endpoint = '';
+  @Check(absolutePath) dataRoot = '/csi-data-dir';
+  @Check(distinctFileName()) fileNameCertificate = 'tls.crt';
+  @Check(distinctFileName({ property: 'fileNameCertificate', flag: 'file-name-certificate' }))
+  fileNameKey = 'tls.key';
+  @Check(
+    distinctFileName(
+      { property: 'fileNameCertificate', flag: 'file-name-certificate' },
+      { property: 'fileNameKey', flag: 'file-name-key' },
+    ),
+  )
+  fileNameCa = 'ca.crt';
+  @IsOptional() @Check(nonEmpty) sourceCaBundle?: string = undefined;
+  @Check(annotationMapProblem) extraCertificateRequestAnnotations: Record<string, string> = {};
+  issuanceTimeout = '60s';
+  @Check(positiveDuration) issuanceTimeoutMs = parseGoDuration(this.issuanceTimeout);
+}
