@@ -1,0 +1,193 @@
+import type * as http from 'node:http';
+import type * as https from 'node:https';
+import { inspect } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { KubeApiError } from './errors';
+import {
+  AgentPool,
+  buildUrl,
+  openRequest,
+  readBody,
+  type HttpMethod,
+  type PreparedAuth,
+  type Query,
+  type RequestOptions,
+} from './http-transport';
+import { KubeConfigError, loadKubeConfig, type KubeConfigSource } from './kubeconfig-loader';
+import { silentLogger, type KubeLogger } from './logger';
+import { readWatchEvents, type WatchEvent } from './watch-stream';
+
+export type KubeConnectionSource = KubeConfigSource | 'explicit' | 'bearer-token';
+
+export interface KubeConnectionOptions {
+  kubeconfig?: string;
+  context?: string;
+  env?: NodeJS.ProcessEnv;
+  inClusterPathPrefix?: string;
+  requestTimeoutMs?: number;
+  userAgent?: string;
+  logger?: KubeLogger;
+}
+
+type SharedOptions = Pick<KubeConnectionOptions, 'requestTimeoutMs' | 'userAgent' | 'logger'>;
+
+/** An authenticated route to one API server. Holds credentials privately; serialises without them. */
+export class KubeConnection {
+  readonly #kc: k8s.KubeConfig;
+  readonly #agents: AgentPool;
+  readonly #ownsAgents: boolean;
+  readonly server: string;
+  readonly namespace: string | undefined;
+  readonly logger: KubeLogger;
+  private readonly requestTimeoutMs: number;
+  private readonly userAgent: string;
+
+  private constructor(
+    kc: k8s.KubeConfig,
+    readonly source: KubeConnectionSource,
+    opts: SharedOptions,
+    agents?: AgentPool,
+  ) {
+    this.#kc = kc;
+    this.#agents = agents ?? new AgentPool();
+    this.#ownsAgents = !agents;
+    const cluster = kc.getCurrentCluster();
+    if (!cluster?.server) throw new KubeConfigError('kubeconfig: current context has no cluster with a server URL');
+    this.server = cluster.server.replace(/\/+$/, '');
+    this.namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    this.userAgent = opts.userAgent ?? 'csi-driver-spiffe';
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** --kubeconfig, else $KUBECONFIG, else in-cluster; KubeConfigError says what was tried. */
+  static load(opts: KubeConnectionOptions = {}): KubeConnection {
+    const { kc, source } = loadKubeConfig(opts);
+    return new KubeConnection(kc, source, opts);
+  }
+
+  static fromKubeConfig(kc: k8s.KubeConfig, opts: SharedOptions = {}): KubeConnection {
+    return new KubeConnection(kc, 'explicit', opts);
+  }
+
+  /**
+   * Same server and TLS trust (CA, server name, skipTLSVerify, proxy) but authenticated only by
+   * `token`: client certificates, exec/auth providers, basic auth and impersonation are dropped, so
+   * the API server sees the token's identity (the driver acts as the Pod's ServiceAccount).
+   */
+  asBearerToken(token: string): KubeConnection {
+    if (!token || /[\s\0]/.test(token)) throw new Error('asBearerToken: token must be a non-empty string without whitespace');
+    const cluster = this.#kc.getCurrentCluster() as k8s.Cluster;
+    const kc = new k8s.KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ ...cluster, name: 'bearer-cluster' }],
+      users: [{ name: 'bearer', token }],
+      contexts: [{ name: 'bearer', cluster: 'bearer-cluster', user: 'bearer', namespace: this.namespace }],
+      currentContext: 'bearer',
+    });
+    return new KubeConnection(
+      kc,
+      'bearer-token',
+      { requestTimeoutMs: this.requestTimeoutMs, userAgent: this.userAgent, logger: this.logger },
+      this.#agents,
+    );
+  }
+
+  /** One JSON request; resolves with the parsed body (undefined when empty). */
+  async request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.requestTimeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    try {
+      const { res } = await openRequest({
+        method,
+        url: buildUrl(this.server, path, opts.query),
+        path,
+        auth: await this.prepareAuth(method, path),
+        agents: this.#agents,
+        userAgent: this.userAgent,
+        body: opts.body,
+        contentType: opts.contentType,
+        signal,
+      });
+      const body = await readBody(res);
+      return (body.trim() === '' ? undefined : JSON.parse(body)) as T;
+    } catch (e) {
+      if (timeout.aborted && !opts.signal?.aborted) {
+        throw new KubeApiError(0, 'Timeout', `no response within ${opts.timeoutMs ?? this.requestTimeoutMs} ms`, method, path);
+      }
+      if (e instanceof SyntaxError) throw new KubeApiError(0, 'InvalidResponse', 'response is not JSON', method, path);
+      throw e;
+    }
+  }
+
+  /**
+   * Opens a watch (`watch=1` is added) and yields its events until the server ends the stream,
+   * the signal aborts (then it just returns), or nothing arrives for idleTimeoutMs (→ KubeApiError 0 Timeout).
+   * HTTP errors (e.g. 410) are thrown before the first event.
+   */
+  async *watch<T>(path: string, query: Query, signal: AbortSignal, idleTimeoutMs = 330_000): AsyncGenerator<WatchEvent<T>> {
+    if (signal.aborted) return;
+    let opened: Awaited<ReturnType<typeof openRequest>>;
+    try {
+      opened = await openRequest({
+        method: 'GET',
+        url: buildUrl(this.server, path, { ...query, watch: 1 }),
+        path,
+        auth: await this.prepareAuth('GET', path),
+        agents: this.#agents,
+        userAgent: this.userAgent,
+        signal,
+      });
+    } catch (e) {
+      if (signal.aborted) return;
+      throw e;
+    }
+    yield* readWatchEvents<T>(opened.res, opened.req, { signal, idleTimeoutMs, path });
+  }
+
+  /** Closes pooled keep-alive sockets (of this connection and every bearer connection derived from it). */
+  close(): void {
+    if (this.#ownsAgents) this.#agents.destroy();
+  }
+
+  toJSON(): object {
+    return { server: this.server, source: this.source };
+  }
+
+  [inspect.custom](): string {
+    return `KubeConnection(${this.server}, ${this.source})`;
+  }
+
+  private async prepareAuth(method: string, path: string): Promise<PreparedAuth> {
+    const opts: https.RequestOptions = { headers: {} };
+    try {
+      await this.#kc.applyToHTTPSOptions(opts);
+    } catch (e) {
+      // For plain-http servers client-node refuses to build an agent after it has already applied
+      // the auth headers; we do not use its agent for http, so that refusal is irrelevant.
+      if (!this.server.startsWith('http:') || !opts.headers) {
+        throw new KubeApiError(0, 'AuthenticationFailed', e instanceof Error ? e.message : String(e), method, path);
+      }
+    }
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers ?? {})) {
+      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    }
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    const cluster = this.#kc.getCurrentCluster();
+    return {
+      headers,
+      tls: {
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        pfx: opts.pfx,
+        passphrase: opts.passphrase,
+        rejectUnauthorized: opts.rejectUnauthorized,
+        servername: opts.servername,
+      },
+      proxyAgent: cluster?.proxyUrl ? (opts.agent as http.Agent | undefined) : undefined,
+    };
+  }
+}
+

@@ -1,0 +1,17 @@
+export * from './backoff';
+export * from './certificate-request.api';
+export * from './certificate-request.types';
+export * from './configmap.api';
+export * from './connection';
+export * from './errors';
+export * from './event-recorder';
+export type { HttpMethod, Query, RequestOptions } from './http-transport';
+export * from './informer';
+export type { InformerHandlers } from './informer-store';
+export { KubeConfigError } from './kubeconfig-loader';
+export * from './kubernetes.module';
+export * from './leader-election';
+export * from './lease.types';
+export * from './logger';
+export * from './objects';
+export type { WatchEvent, WatchEventType } from './watch-stream';
