@@ -1,0 +1,96 @@
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeMounter } from './fake-mounter';
+import { LinuxMounter, MountError } from './mounter';
+import { ROOT_ONLY, MountSandbox, isRoot } from './testing/mount-sandbox';
+
+describe('LinuxMounter (real mounts)', () => {
+  let box: MountSandbox;
+  const mounter = new LinuxMounter();
+
+  beforeEach(async () => {
+    box = await MountSandbox.create('csi mounter '); // a space in every path on purpose
+  });
+  afterEach(async () => {
+    await box.cleanup();
+  });
+
+  it.skipIf(!isRoot)(`mounts a tmpfs and sees it through mountinfo even with spaces in the path (${ROOT_ONLY})`, async () => {
+    const root = box.path('data root');
+    expect(await mounter.isMountPoint(root)).toBe(false);
+    await mounter.mountTmpfs(root, { size: '1m' });
+    expect(await mounter.isMountPoint(root)).toBe(true);
+    expect(await mounter.mountedFsType(root)).toBe('tmpfs');
+    expect(await box.mountsBelow()).toEqual([root]);
+  });
+
+  it.skipIf(!isRoot)(`resolves symlinks before matching mount points (${ROOT_ONLY})`, async () => {
+    const root = box.path('real');
+    await mounter.mountTmpfs(root);
+    await symlink(root, box.path('alias'));
+    expect(await mounter.isMountPoint(box.path('alias'))).toBe(true);
+    expect(await mounter.isMountPoint(box.path('missing'))).toBe(false);
+  });
+
+  it.skipIf(!isRoot)(`bind-mounts read-only: writes through the target fail with EROFS (${ROOT_ONLY})`, async () => {
+    const root = box.path('tmpfs');
+    await mounter.mountTmpfs(root);
+    const source = box.path('tmpfs', 'src');
+    await mkdir(source);
+    await writeFile(`${source}/tls.crt`, 'cert');
+    const target = box.path('pod volume');
+    await mounter.bindReadOnly(source, target);
+
+    expect(await mounter.isMountPoint(target)).toBe(true);
+    expect(await readFile(`${target}/tls.crt`, 'utf8')).toBe('cert');
+    await expect(writeFile(`${target}/tls.crt`, 'evil')).rejects.toMatchObject({ code: 'EROFS' });
+    await expect(writeFile(`${target}/new`, 'x')).rejects.toMatchObject({ code: 'EROFS' });
+    // The source stays writable for the driver, and the pod sees the change.
+    await writeFile(`${source}/tls.crt`, 'renewed');
+    expect(await readFile(`${target}/tls.crt`, 'utf8')).toBe('renewed');
+  });
+
+  it.skipIf(!isRoot)(`unmount is idempotent: mounted, not mounted, missing path (${ROOT_ONLY})`, async () => {
+    const root = box.path('t');
+    await mounter.mountTmpfs(root);
+    await mounter.unmount(root);
+    expect(await mounter.isMountPoint(root)).toBe(false);
+    await expect(mounter.unmount(root)).resolves.toBeUndefined();
+    await expect(mounter.unmount(box.path('never existed'))).resolves.toBeUndefined();
+  });
+
+  it.skipIf(!isRoot)(`fails bindReadOnly with a MountError naming the command when the source is missing (${ROOT_ONLY})`, async () => {
+    const error = await mounter.bindReadOnly(box.path('nope'), box.path('target')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MountError);
+    expect((error as MountError).message).toMatch(/mount --bind .*nope/);
+    expect(await box.mountsBelow()).toEqual([]);
+  });
+
+  it('refuses a malformed tmpfs size before running anything', async () => {
+    await expect(mounter.mountTmpfs(box.path('x'), { size: '1m,exec' })).rejects.toThrow(/invalid tmpfs size/);
+  });
+});
+
+describe('FakeMounter', () => {
+  it('tracks stacked mounts, records calls and unmounts idempotently', async () => {
+    const fake = new FakeMounter();
+    await fake.mountTmpfs('/data');
+    await fake.bindReadOnly('/data/v1/data', '/pods/p1/vol');
+    expect(await fake.isMountPoint('/pods/p1/vol')).toBe(true);
+    expect(await fake.mountedFsType('/data')).toBe('tmpfs');
+    expect(fake.list()).toContainEqual({ path: '/pods/p1/vol', fsType: 'bind', source: '/data/v1/data', readOnly: true });
+    await fake.unmount('/pods/p1/vol');
+    await fake.unmount('/pods/p1/vol');
+    expect(await fake.isMountPoint('/pods/p1/vol')).toBe(false);
+    expect(fake.calls.map((c) => c.op)).toEqual(['mountTmpfs', 'bindReadOnly', 'unmount', 'unmount']);
+  });
+
+  it('fails the next call of a kind once when told to', async () => {
+    const fake = new FakeMounter();
+    fake.failNext('bindReadOnly');
+    await expect(fake.bindReadOnly('/a', '/b')).rejects.toThrow(/injected/);
+    expect(await fake.isMountPoint('/b')).toBe(false);
+    await fake.bindReadOnly('/a', '/b');
+    expect(await fake.isMountPoint('/b')).toBe(true);
+  });
+});
