@@ -8,13 +8,14 @@ import {
 import { CsiError } from './csi-error';
 import type { NodePublishVolumeRequest } from './csi-types';
 import {
+  type PublishValidationOptions,
   READONLY_REQUIRED_MESSAGE,
   validatePublishRequest,
   validateUnpublishRequest,
 } from './publish-request';
 
 const TOKENS = 'csi.storage.k8s.io/serviceAccount.tokens';
-const options = { trustDomain: 'example.org' };
+const options: PublishValidationOptions = { trustDomain: 'example.org' };
 
 type Mutable = ReturnType<typeof validPublishFixture>['request'] & Record<string, unknown>;
 
