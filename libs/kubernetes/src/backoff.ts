@@ -39,4 +39,5 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-export const jitter = (ms: number, factor = 0.2): number => ms * (1 + (Math.random() * 2 - 1) * factor);
+export const jitter = (ms: number, factor = 0.2): number =>
+  ms * (1 + (Math.random() * 2 - 1) * factor);

@@ -13,7 +13,9 @@ import { deepCopy, type KubeList } from './objects';
 const BASE = '/apis/cert-manager.io/v1';
 
 export function certificateRequestsPath(namespace?: string): string {
-  return namespace ? `${BASE}/namespaces/${encodeURIComponent(namespace)}/certificaterequests` : `${BASE}/certificaterequests`;
+  return namespace
+    ? `${BASE}/namespaces/${encodeURIComponent(namespace)}/certificaterequests`
+    : `${BASE}/certificaterequests`;
 }
 
 const itemPath = (namespace: string, name: string): string =>
@@ -44,20 +46,28 @@ export class CertificateRequestApi {
       kind: 'CertificateRequest',
       metadata: { ...cr.metadata, namespace },
     };
-    return this.conn.request<CertificateRequest>('POST', certificateRequestsPath(namespace), { body });
+    return this.conn.request<CertificateRequest>('POST', certificateRequestsPath(namespace), {
+      body,
+    });
   }
 
   get(namespace: string, name: string): Promise<CertificateRequest> {
     return this.conn.request<CertificateRequest>('GET', itemPath(namespace, name));
   }
 
-  async list(opts: { namespace?: string; labelSelector?: string } = {}): Promise<CertificateRequest[]> {
+  async list(
+    opts: { namespace?: string; labelSelector?: string } = {},
+  ): Promise<CertificateRequest[]> {
     const items: CertificateRequest[] = [];
     let cont: string | undefined;
     do {
-      const page = await this.conn.request<KubeList<CertificateRequest>>('GET', certificateRequestsPath(opts.namespace), {
-        query: { labelSelector: opts.labelSelector || undefined, limit: 500, continue: cont },
-      });
+      const page = await this.conn.request<KubeList<CertificateRequest>>(
+        'GET',
+        certificateRequestsPath(opts.namespace),
+        {
+          query: { labelSelector: opts.labelSelector || undefined, limit: 500, continue: cont },
+        },
+      );
       items.push(...page.items.map(withTypeMeta));
       cont = page.metadata?.continue || undefined;
     } while (cont);
@@ -91,10 +101,17 @@ export class CertificateRequestApi {
       if (desired === undefined) return undefined;
       desired.metadata = { ...desired.metadata, resourceVersion: current.metadata.resourceVersion };
       try {
-        return await this.conn.request<CertificateRequest>('PUT', `${itemPath(namespace, name)}/status`, { body: desired });
+        return await this.conn.request<CertificateRequest>(
+          'PUT',
+          `${itemPath(namespace, name)}/status`,
+          { body: desired },
+        );
       } catch (e) {
         if (!isConflict(e) || attempt >= this.maxConflictRetries) throw e;
-        this.opts.logger?.debug({ namespace, name, attempt }, 'status write conflicted; re-reading');
+        this.opts.logger?.debug(
+          { namespace, name, attempt },
+          'status write conflicted; re-reading',
+        );
         current = undefined;
         await sleep(backoff.next());
       }
@@ -102,7 +119,9 @@ export class CertificateRequestApi {
   }
 
   /** An informer over CertificateRequests (all namespaces unless `namespace` is given); not started. */
-  informer(opts: { namespace?: string; labelSelector?: string; logger?: KubeLogger } = {}): Informer<CertificateRequest> {
+  informer(
+    opts: { namespace?: string; labelSelector?: string; logger?: KubeLogger } = {},
+  ): Informer<CertificateRequest> {
     return new Informer<CertificateRequest>(this.conn, {
       path: certificateRequestsPath(opts.namespace),
       labelSelector: opts.labelSelector,

@@ -24,7 +24,8 @@ export interface CertificateRequestSpec {
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
-export type CertificateRequestConditionType = 'Ready' | 'Approved' | 'Denied' | 'InvalidRequest' | (string & {});
+export type CertificateRequestConditionType =
+  'Ready' | 'Approved' | 'Denied' | 'InvalidRequest' | (string & {});
 
 export interface CertificateRequestCondition {
   type: CertificateRequestConditionType;
@@ -53,15 +54,20 @@ export interface CertificateRequest extends KubeObject {
 export type NewCertificateRequest = Omit<CertificateRequest, 'apiVersion' | 'kind' | 'status'> &
   Partial<Pick<CertificateRequest, 'apiVersion' | 'kind'>>;
 
-export function getCondition(cr: CertificateRequest, type: string): CertificateRequestCondition | undefined {
+export function getCondition(
+  cr: CertificateRequest,
+  type: string,
+): CertificateRequestCondition | undefined {
   return cr.status?.conditions?.find((c) => c.type === type);
 }
 
-const isTrue = (cr: CertificateRequest, type: string): boolean => getCondition(cr, type)?.status === 'True';
+const isTrue = (cr: CertificateRequest, type: string): boolean =>
+  getCondition(cr, type)?.status === 'True';
 
 export const isApproved = (cr: CertificateRequest): boolean => isTrue(cr, 'Approved');
 export const isDenied = (cr: CertificateRequest): boolean => isTrue(cr, 'Denied');
-export const readyCondition = (cr: CertificateRequest): CertificateRequestCondition | undefined => getCondition(cr, 'Ready');
+export const readyCondition = (cr: CertificateRequest): CertificateRequestCondition | undefined =>
+  getCondition(cr, 'Ready');
 
 /**
  * Copy of `cr` with the condition set (replacing any of the same type). Like cert-manager's
@@ -78,11 +84,15 @@ export function setCondition(
   const next: CertificateRequestCondition = {
     ...condition,
     lastTransitionTime:
-      existing && existing.status === condition.status && existing.lastTransitionTime ? existing.lastTransitionTime : formatTime(now),
+      existing && existing.status === condition.status && existing.lastTransitionTime
+        ? existing.lastTransitionTime
+        : formatTime(now),
   };
   copy.status = {
     ...copy.status,
-    conditions: existing ? conditions.map((c) => (c === existing ? next : c)) : [...conditions, next],
+    conditions: existing
+      ? conditions.map((c) => (c === existing ? next : c))
+      : [...conditions, next],
   };
   return copy;
 }

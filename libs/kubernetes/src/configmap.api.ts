@@ -22,7 +22,10 @@ export class ConfigMapApi {
   /** undefined when the ConfigMap does not exist. */
   async get(namespace: string, name: string): Promise<ConfigMap | undefined> {
     try {
-      return await this.conn.request<ConfigMap>('GET', `${configMapsPath(namespace)}/${encodeURIComponent(name)}`);
+      return await this.conn.request<ConfigMap>(
+        'GET',
+        `${configMapsPath(namespace)}/${encodeURIComponent(name)}`,
+      );
     } catch (e) {
       if (isNotFound(e)) return undefined;
       throw e;

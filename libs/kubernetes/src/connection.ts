@@ -52,7 +52,8 @@ export class KubeConnection {
     this.#agents = agents ?? new AgentPool();
     this.#ownsAgents = !agents;
     const cluster = kc.getCurrentCluster();
-    if (!cluster?.server) throw new KubeConfigError('kubeconfig: current context has no cluster with a server URL');
+    if (!cluster?.server)
+      throw new KubeConfigError('kubeconfig: current context has no cluster with a server URL');
     this.server = cluster.server.replace(/\/+$/, '');
     this.namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
@@ -76,13 +77,16 @@ export class KubeConnection {
    * the API server sees the token's identity (the driver acts as the Pod's ServiceAccount).
    */
   asBearerToken(token: string): KubeConnection {
-    if (!token || /[\s\0]/.test(token)) throw new Error('asBearerToken: token must be a non-empty string without whitespace');
+    if (!token || /[\s\0]/.test(token))
+      throw new Error('asBearerToken: token must be a non-empty string without whitespace');
     const cluster = this.#kc.getCurrentCluster() as k8s.Cluster;
     const kc = new k8s.KubeConfig();
     kc.loadFromOptions({
       clusters: [{ ...cluster, name: 'bearer-cluster' }],
       users: [{ name: 'bearer', token }],
-      contexts: [{ name: 'bearer', cluster: 'bearer-cluster', user: 'bearer', namespace: this.namespace }],
+      contexts: [
+        { name: 'bearer', cluster: 'bearer-cluster', user: 'bearer', namespace: this.namespace },
+      ],
       currentContext: 'bearer',
     });
     return new KubeConnection(
@@ -113,9 +117,16 @@ export class KubeConnection {
       return (body.trim() === '' ? undefined : JSON.parse(body)) as T;
     } catch (e) {
       if (timeout.aborted && !opts.signal?.aborted) {
-        throw new KubeApiError(0, 'Timeout', `no response within ${opts.timeoutMs ?? this.requestTimeoutMs} ms`, method, path);
+        throw new KubeApiError(
+          0,
+          'Timeout',
+          `no response within ${opts.timeoutMs ?? this.requestTimeoutMs} ms`,
+          method,
+          path,
+        );
       }
-      if (e instanceof SyntaxError) throw new KubeApiError(0, 'InvalidResponse', 'response is not JSON', method, path);
+      if (e instanceof SyntaxError)
+        throw new KubeApiError(0, 'InvalidResponse', 'response is not JSON', method, path);
       throw e;
     }
   }
@@ -125,7 +136,12 @@ export class KubeConnection {
    * the signal aborts (then it just returns), or nothing arrives for idleTimeoutMs (→ KubeApiError 0 Timeout).
    * HTTP errors (e.g. 410) are thrown before the first event.
    */
-  async *watch<T>(path: string, query: Query, signal: AbortSignal, idleTimeoutMs = 330_000): AsyncGenerator<WatchEvent<T>> {
+  async *watch<T>(
+    path: string,
+    query: Query,
+    signal: AbortSignal,
+    idleTimeoutMs = 330_000,
+  ): AsyncGenerator<WatchEvent<T>> {
     if (signal.aborted) return;
     let opened: Awaited<ReturnType<typeof openRequest>>;
     try {
@@ -166,7 +182,13 @@ export class KubeConnection {
       // For plain-http servers client-node refuses to build an agent after it has already applied
       // the auth headers; we do not use its agent for http, so that refusal is irrelevant.
       if (!this.server.startsWith('http:') || !opts.headers) {
-        throw new KubeApiError(0, 'AuthenticationFailed', e instanceof Error ? e.message : String(e), method, path);
+        throw new KubeApiError(
+          0,
+          'AuthenticationFailed',
+          e instanceof Error ? e.message : String(e),
+          method,
+          path,
+        );
       }
     }
     const headers: Record<string, string> = {};
@@ -190,4 +212,3 @@ export class KubeConnection {
     };
   }
 }
-

@@ -72,7 +72,8 @@ function reasonForCode(code: number): string {
   return known[code] ?? `HTTP${code}`;
 }
 
-const asApiError = (e: unknown): KubeApiError | undefined => (e instanceof KubeApiError ? e : undefined);
+const asApiError = (e: unknown): KubeApiError | undefined =>
+  e instanceof KubeApiError ? e : undefined;
 
 export const isNotFound = (e: unknown): boolean => asApiError(e)?.code === 404;
 export const isAlreadyExists = (e: unknown): boolean =>

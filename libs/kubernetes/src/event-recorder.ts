@@ -53,11 +53,17 @@ export class EventRecorder {
     this.host = opts.host ?? hostname();
   }
 
-  async record(obj: KubeObject | ObjectReference, type: EventType, reason: string, message: string): Promise<void> {
+  async record(
+    obj: KubeObject | ObjectReference,
+    type: EventType,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     try {
       const ref = referenceTo(obj);
       const namespace = ref.namespace || 'default';
-      const text = message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
+      const text =
+        message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 3)}...` : message;
       const key = [ref.kind, namespace, ref.name, ref.uid ?? '', type, reason, text].join('\0');
       const now = new Date();
       if (await this.bumpExisting(key, now)) return;
@@ -90,15 +96,22 @@ export class EventRecorder {
     const prior = this.recent.get(key);
     if (!prior || now.getTime() - prior.seenAt > AGGREGATION_WINDOW_MS) return false;
     try {
-      await this.conn.request('PATCH', `${eventsPath(prior.namespace)}/${encodeURIComponent(prior.name)}`, {
-        body: { count: prior.count + 1, lastTimestamp: formatTime(now) },
-        contentType: 'application/merge-patch+json',
-      });
+      await this.conn.request(
+        'PATCH',
+        `${eventsPath(prior.namespace)}/${encodeURIComponent(prior.name)}`,
+        {
+          body: { count: prior.count + 1, lastTimestamp: formatTime(now) },
+          contentType: 'application/merge-patch+json',
+        },
+      );
       this.remember(key, { ...prior, count: prior.count + 1, seenAt: now.getTime() });
       return true;
     } catch (e) {
       // Gone (TTL-expired) or not patchable: fall back to a new Event.
-      this.logger.debug({ event: prior.name, ...describeError(e) }, 'could not update existing event');
+      this.logger.debug(
+        { event: prior.name, ...describeError(e) },
+        'could not update existing event',
+      );
       this.recent.delete(key);
       return false;
     }
@@ -107,11 +120,13 @@ export class EventRecorder {
   private remember(key: string, entry: RecentEvent): void {
     this.recent.delete(key);
     this.recent.set(key, entry);
-    if (this.recent.size > MAX_REMEMBERED) this.recent.delete(this.recent.keys().next().value as string);
+    if (this.recent.size > MAX_REMEMBERED)
+      this.recent.delete(this.recent.keys().next().value as string);
   }
 }
 
-const eventsPath = (namespace: string): string => `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+const eventsPath = (namespace: string): string =>
+  `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
 
 /** client-go names events "<object>.<unix nanos in hex>"; hrtime fills the sub-millisecond digits. */
 function uniqueSuffix(now: Date): string {

@@ -17,7 +17,10 @@ export interface RequestOptions {
 /** What the auth layer (KubeConfig) contributes to one request. */
 export interface PreparedAuth {
   headers: Record<string, string>;
-  tls: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'>;
+  tls: Pick<
+    https.AgentOptions,
+    'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'
+  >;
   /** Set only when the KubeConfig routes through a proxy; we then use its agent as-is. */
   proxyAgent?: http.Agent;
 }
@@ -57,7 +60,15 @@ export class AgentPool {
 
 function fingerprint(secure: boolean, tls: PreparedAuth['tls']): string {
   const h = createHash('sha256').update(secure ? 'https' : 'http');
-  for (const part of [tls.ca, tls.cert, tls.key, tls.pfx, tls.passphrase, tls.servername, tls.rejectUnauthorized]) {
+  for (const part of [
+    tls.ca,
+    tls.cert,
+    tls.key,
+    tls.pfx,
+    tls.passphrase,
+    tls.servername,
+    tls.rejectUnauthorized,
+  ]) {
     h.update('\0').update(part === undefined ? '' : Buffer.isBuffer(part) ? part : String(part));
   }
   return h.digest('hex');
@@ -85,7 +96,9 @@ export interface OpenRequest {
 }
 
 /** Sends one request and resolves with the response once headers arrive; non-2xx → KubeApiError. */
-export function openRequest(o: OpenRequest): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+export function openRequest(
+  o: OpenRequest,
+): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
   const secure = o.url.protocol === 'https:';
   const payload = o.body === undefined ? undefined : Buffer.from(JSON.stringify(o.body));
   const headers: Record<string, string> = {

@@ -94,7 +94,10 @@ export class InformerStore<T extends KubeObject> {
     const fn = h[kind] as ((o: T, p?: T) => unknown) | undefined;
     if (!fn) return;
     const report = (e: unknown): void =>
-      this.logger.error({ informer: this.name, handler: kind, key: objectKey(obj), ...describeError(e) }, 'informer handler failed');
+      this.logger.error(
+        { informer: this.name, handler: kind, key: objectKey(obj), ...describeError(e) },
+        'informer handler failed',
+      );
     try {
       const result = fn.call(h, obj, old);
       if (result instanceof Promise) result.catch(report);

@@ -70,7 +70,8 @@ export class Informer<T extends KubeObject> {
     this.stopped = true;
     this.store.mute();
     this.abort?.abort();
-    for (const w of this.syncWaiters) w.reject(new Error(`informer ${this.name} stopped before sync`));
+    for (const w of this.syncWaiters)
+      w.reject(new Error(`informer ${this.name} stopped before sync`));
     this.syncWaiters.clear();
     await this.loop;
   }
@@ -88,7 +89,8 @@ export class Informer<T extends KubeObject> {
         resolve: () => finish(resolve),
         reject: (e: Error) => finish(() => reject(e)),
       };
-      const onAbort = (): void => waiter.reject(new Error(`waiting for informer ${this.name} sync aborted`));
+      const onAbort = (): void =>
+        waiter.reject(new Error(`waiting for informer ${this.name} sync aborted`));
       const finish = (f: () => void): void => {
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
@@ -97,7 +99,13 @@ export class Informer<T extends KubeObject> {
       };
       this.syncWaiters.add(waiter);
       if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => waiter.reject(new Error(`informer ${this.name} not synced within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+        timer = setTimeout(
+          () =>
+            waiter.reject(
+              new Error(`informer ${this.name} not synced within ${opts.timeoutMs} ms`),
+            ),
+          opts.timeoutMs,
+        );
       }
       if (opts.signal?.aborted) onAbort();
       else opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -138,14 +146,20 @@ export class Informer<T extends KubeObject> {
       } catch (e) {
         if (signal.aborted) break;
         if (isGone(e)) {
-          this.logger.info({ informer: this.name, rv: this.rv }, 'resourceVersion too old (410); relisting');
+          this.logger.info(
+            { informer: this.name, rv: this.rv },
+            'resourceVersion too old (410); relisting',
+          );
           needList = true;
           continue;
         }
         // A refused connection can resume the watch; anything the server rejected needs a fresh list.
         if (!isTransient(e) || (e instanceof KubeApiError && e.code !== 0)) needList = true;
         const delay = backoff.next();
-        this.logger.warn({ informer: this.name, retryInMs: Math.round(delay), ...describeError(e) }, 'list/watch failed; retrying');
+        this.logger.warn(
+          { informer: this.name, retryInMs: Math.round(delay), ...describeError(e) },
+          'list/watch failed; retrying',
+        );
         await sleep(delay, signal);
       }
     }
@@ -175,15 +189,26 @@ export class Informer<T extends KubeObject> {
 
   private async watchOnce(signal: AbortSignal): Promise<{ outcome: WatchOutcome; events: number }> {
     const timeoutSeconds = Math.max(1, Math.round(jitter(this.opts.watchTimeoutSeconds ?? 300)));
-    const query: Query = { ...this.selectors(), resourceVersion: this.rv, allowWatchBookmarks: true, timeoutSeconds };
-    const stream = this.conn.watch<T>(this.opts.path, query, signal, timeoutSeconds * 1000 + IDLE_GRACE_MS);
+    const query: Query = {
+      ...this.selectors(),
+      resourceVersion: this.rv,
+      allowWatchBookmarks: true,
+      timeoutSeconds,
+    };
+    const stream = this.conn.watch<T>(
+      this.opts.path,
+      query,
+      signal,
+      timeoutSeconds * 1000 + IDLE_GRACE_MS,
+    );
     let events = 0;
     for await (const event of stream) {
       if (signal.aborted) break;
       events++;
       if (event.type === 'ERROR') {
         const status = event.object as KubeStatus;
-        if (status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone') return { outcome: 'gone', events };
+        if (status.code === 410 || status.reason === 'Expired' || status.reason === 'Gone')
+          return { outcome: 'gone', events };
         throw KubeApiError.fromStatus('GET', this.opts.path, status);
       }
       const obj = event.object as T;
@@ -195,7 +220,10 @@ export class Informer<T extends KubeObject> {
   }
 
   private selectors(): Query {
-    return { labelSelector: this.opts.labelSelector || undefined, fieldSelector: this.opts.fieldSelector || undefined };
+    return {
+      labelSelector: this.opts.labelSelector || undefined,
+      fieldSelector: this.opts.fieldSelector || undefined,
+    };
   }
 }
 

@@ -21,7 +21,10 @@ export interface LoadKubeConfigOptions {
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** client-go's order: --kubeconfig, then $KUBECONFIG (a path list), then the in-cluster service account. */
-export function loadKubeConfig(opts: LoadKubeConfigOptions): { kc: k8s.KubeConfig; source: KubeConfigSource } {
+export function loadKubeConfig(opts: LoadKubeConfigOptions): {
+  kc: k8s.KubeConfig;
+  source: KubeConfigSource;
+} {
   const env = opts.env ?? process.env;
   let loaded: { kc: k8s.KubeConfig; source: KubeConfigSource };
   if (opts.kubeconfig) {
@@ -34,16 +37,22 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions): { kc: k8s.KubeConfi
   }
   if (opts.context) {
     if (!loaded.kc.getContextObject(opts.context)) {
-      throw new KubeConfigError(`kubeconfig (${loaded.source}): context "${opts.context}" not found`);
+      throw new KubeConfigError(
+        `kubeconfig (${loaded.source}): context "${opts.context}" not found`,
+      );
     }
     loaded.kc.setCurrentContext(opts.context);
   }
   const cluster = loaded.kc.getCurrentCluster();
   if (!cluster?.server) {
-    throw new KubeConfigError(`kubeconfig (${loaded.source}): current context has no cluster with a server URL`);
+    throw new KubeConfigError(
+      `kubeconfig (${loaded.source}): current context has no cluster with a server URL`,
+    );
   }
   if (!/^https?:\/\//.test(cluster.server)) {
-    throw new KubeConfigError(`kubeconfig (${loaded.source}): server "${cluster.server}" is not an http(s) URL`);
+    throw new KubeConfigError(
+      `kubeconfig (${loaded.source}): server "${cluster.server}" is not an http(s) URL`,
+    );
   }
   return loaded;
 }
@@ -59,7 +68,9 @@ function fromFiles(files: string[], origin: string): k8s.KubeConfig {
     try {
       kc.loadFromFile(file);
     } catch (e) {
-      throw new KubeConfigError(`${origin}: cannot load kubeconfig ${file}: ${e instanceof Error ? e.message : e}`);
+      throw new KubeConfigError(
+        `${origin}: cannot load kubeconfig ${file}: ${e instanceof Error ? e.message : e}`,
+      );
     }
     if (merged) merged.mergeConfig(kc, true);
     else merged = kc;
@@ -81,10 +92,24 @@ function inCluster(env: NodeJS.ProcessEnv, prefix: string): k8s.KubeConfig {
   const namespaceFile = `${prefix}${SA_DIR}/namespace`;
   const kc = new k8s.KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'in-cluster', server: `https://${serverHost}:${port}`, caFile: `${prefix}${SA_DIR}/ca.crt`, skipTLSVerify: false }],
+    clusters: [
+      {
+        name: 'in-cluster',
+        server: `https://${serverHost}:${port}`,
+        caFile: `${prefix}${SA_DIR}/ca.crt`,
+        skipTLSVerify: false,
+      },
+    ],
     // The tokenFile auth provider re-reads the projected token (it rotates) at most once a minute.
     users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } }],
-    contexts: [{ name: 'in-cluster', cluster: 'in-cluster', user: 'in-cluster', namespace: readNamespace(namespaceFile) }],
+    contexts: [
+      {
+        name: 'in-cluster',
+        cluster: 'in-cluster',
+        user: 'in-cluster',
+        namespace: readNamespace(namespaceFile),
+      },
+    ],
     currentContext: 'in-cluster',
   });
   return kc;

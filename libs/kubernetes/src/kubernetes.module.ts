@@ -1,4 +1,10 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { CertificateRequestApi } from './certificate-request.api';
 import { ConfigMapApi } from './configmap.api';
 import { KubeConnection } from './connection';
@@ -56,11 +62,21 @@ export class KubernetesModule {
       providers: [
         {
           provide: KUBE_CONNECTION,
-          useFactory: () => opts.connection ?? KubeConnection.load({ kubeconfig: opts.kubeconfig, logger: opts.logger }),
+          useFactory: () =>
+            opts.connection ??
+            KubeConnection.load({ kubeconfig: opts.kubeconfig, logger: opts.logger }),
         },
         KubeClientFactory,
-        { provide: CertificateRequestApi, useFactory: (f: KubeClientFactory) => f.certificateRequests(), inject: [KubeClientFactory] },
-        { provide: ConfigMapApi, useFactory: (f: KubeClientFactory) => f.configMaps(), inject: [KubeClientFactory] },
+        {
+          provide: CertificateRequestApi,
+          useFactory: (f: KubeClientFactory) => f.certificateRequests(),
+          inject: [KubeClientFactory],
+        },
+        {
+          provide: ConfigMapApi,
+          useFactory: (f: KubeClientFactory) => f.configMaps(),
+          inject: [KubeClientFactory],
+        },
       ],
       exports: [KUBE_CONNECTION, KubeClientFactory, CertificateRequestApi, ConfigMapApi],
     };

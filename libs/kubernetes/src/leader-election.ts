@@ -49,12 +49,17 @@ export class LeaseLeaderElector {
     this.leaseDurationMs = opts.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = opts.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = opts.retryPeriodMs ?? 2_000;
-    if (!opts.name || !opts.namespace || !opts.identity) throw new Error('leader election: name, namespace and identity are required');
-    if (this.leaseDurationMs <= this.renewDeadlineMs) throw new Error('leader election: leaseDuration must be greater than renewDeadline');
+    if (!opts.name || !opts.namespace || !opts.identity)
+      throw new Error('leader election: name, namespace and identity are required');
+    if (this.leaseDurationMs <= this.renewDeadlineMs)
+      throw new Error('leader election: leaseDuration must be greater than renewDeadline');
     if (this.renewDeadlineMs <= JITTER_FACTOR * this.retryPeriodMs) {
-      throw new Error(`leader election: renewDeadline must be greater than retryPeriod*${JITTER_FACTOR}`);
+      throw new Error(
+        `leader election: renewDeadline must be greater than retryPeriod*${JITTER_FACTOR}`,
+      );
     }
-    if (this.leaseDurationMs < 1000) throw new Error('leader election: leaseDuration must be at least 1s');
+    if (this.leaseDurationMs < 1000)
+      throw new Error('leader election: leaseDuration must be at least 1s');
     this.logger = opts.logger ?? conn.logger ?? silentLogger;
     this.path = leasesPath(opts.namespace, opts.name);
   }
@@ -87,13 +92,30 @@ export class LeaseLeaderElector {
     const now = formatMicroTime();
     const lease: Lease = {
       ...this.observed,
-      spec: { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: this.observed.spec?.leaseTransitions ?? 0 },
+      spec: {
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: this.observed.spec?.leaseTransitions ?? 0,
+      },
     };
     try {
-      this.observe(await this.conn.request<Lease>('PUT', this.path, { body: lease, timeoutMs: this.renewDeadlineMs }));
-      this.logger.info({ lease: this.opts.name, identity: this.opts.identity }, 'released leader lease');
+      this.observe(
+        await this.conn.request<Lease>('PUT', this.path, {
+          body: lease,
+          timeoutMs: this.renewDeadlineMs,
+        }),
+      );
+      this.logger.info(
+        { lease: this.opts.name, identity: this.opts.identity },
+        'released leader lease',
+      );
     } catch (e) {
-      this.logger.warn({ lease: this.opts.name, ...describeError(e) }, 'failed to release leader lease');
+      this.logger.warn(
+        { lease: this.opts.name, ...describeError(e) },
+        'failed to release leader lease',
+      );
     }
     this.stopLeading();
   }
@@ -120,7 +142,10 @@ export class LeaseLeaderElector {
       }
       const lostToOther = this.leader !== undefined && this.leader !== this.opts.identity;
       if (lostToOther || Date.now() - lastRenewal >= this.renewDeadlineMs) {
-        this.logger.warn({ lease: this.opts.name, identity: this.opts.identity, leader: this.leader }, 'lost leader lease');
+        this.logger.warn(
+          { lease: this.opts.name, identity: this.opts.identity, leader: this.leader },
+          'lost leader lease',
+        );
         this.stopLeading();
         return;
       }
@@ -143,7 +168,10 @@ export class LeaseLeaderElector {
       current = await this.conn.request<Lease>('GET', this.path, { timeoutMs });
     } catch (e) {
       if (!isNotFound(e)) {
-        this.logger.warn({ lease: this.opts.name, ...describeError(e) }, 'cannot read leader lease');
+        this.logger.warn(
+          { lease: this.opts.name, ...describeError(e) },
+          'cannot read leader lease',
+        );
         return false;
       }
       const body: Lease = {
@@ -153,11 +181,19 @@ export class LeaseLeaderElector {
         spec: mine,
       };
       try {
-        this.observe(await this.conn.request<Lease>('POST', leasesPath(this.opts.namespace), { body, timeoutMs }));
+        this.observe(
+          await this.conn.request<Lease>('POST', leasesPath(this.opts.namespace), {
+            body,
+            timeoutMs,
+          }),
+        );
         return true;
       } catch (createError) {
         // 409 AlreadyExists: another candidate created it first and won this round.
-        this.logger.debug({ lease: this.opts.name, ...describeError(createError) }, 'lease create lost');
+        this.logger.debug(
+          { lease: this.opts.name, ...describeError(createError) },
+          'lease create lost',
+        );
         return false;
       }
     }
@@ -168,7 +204,11 @@ export class LeaseLeaderElector {
     if (holder && holder !== this.opts.identity && expiresAt > nowDate.getTime()) return false;
     const next: LeaseSpec =
       holder === this.opts.identity
-        ? { ...mine, acquireTime: spec.acquireTime ?? now, leaseTransitions: spec.leaseTransitions ?? 0 }
+        ? {
+            ...mine,
+            acquireTime: spec.acquireTime ?? now,
+            leaseTransitions: spec.leaseTransitions ?? 0,
+          }
         : { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + (holder ? 1 : 0) };
     try {
       const body: Lease = { ...current, spec: next };
@@ -182,7 +222,8 @@ export class LeaseLeaderElector {
 
   /** Tracks when the record last changed on our clock; expiry is judged from that, not renewTime. */
   private observe(lease: Lease): void {
-    if (!this.observed || !sameLeaseRecord(this.observed.spec, lease.spec)) this.observedAt = Date.now();
+    if (!this.observed || !sameLeaseRecord(this.observed.spec, lease.spec))
+      this.observedAt = Date.now();
     this.observed = lease;
     const holder = lease.spec?.holderIdentity || undefined;
     if (holder !== this.leader) {
@@ -206,15 +247,29 @@ export class LeaseLeaderElector {
   }
 
   private recordEvent(what: string): Promise<void> | undefined {
-    const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: this.opts.name, namespace: this.opts.namespace, uid: this.observed?.metadata.uid };
-    return this.opts.eventRecorder?.record(ref, 'Normal', 'LeaderElection', `${this.opts.identity} ${what}`);
+    const ref = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      name: this.opts.name,
+      namespace: this.opts.namespace,
+      uid: this.observed?.metadata.uid,
+    };
+    return this.opts.eventRecorder?.record(
+      ref,
+      'Normal',
+      'LeaderElection',
+      `${this.opts.identity} ${what}`,
+    );
   }
 
   private safely(fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      this.logger.error({ lease: this.opts.name, ...describeError(e) }, 'leader election callback failed');
+      this.logger.error(
+        { lease: this.opts.name, ...describeError(e) },
+        'leader election callback failed',
+      );
     }
   }
 }

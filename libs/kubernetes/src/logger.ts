@@ -14,7 +14,11 @@ export const silentLogger: KubeLogger = { debug: noop, info: noop, warn: noop, e
 export function describeError(e: unknown): Record<string, unknown> {
   if (e instanceof Error) {
     const extra = e as Error & { code?: unknown; reason?: unknown };
-    return { err: e.message, ...(extra.code !== undefined ? { code: extra.code } : {}), ...(extra.reason ? { reason: extra.reason } : {}) };
+    return {
+      err: e.message,
+      ...(extra.code !== undefined ? { code: extra.code } : {}),
+      ...(extra.reason ? { reason: extra.reason } : {}),
+    };
   }
   return { err: String(e) };
 }

@@ -22,7 +22,10 @@ export async function* readWatchEvents<T>(
   const armIdleTimer = (): void => {
     clearTimeout(idleTimer);
     idleTimer = setTimeout(
-      () => res.destroy(new KubeApiError(0, 'Timeout', `watch idle for ${o.idleTimeoutMs} ms`, 'GET', o.path)),
+      () =>
+        res.destroy(
+          new KubeApiError(0, 'Timeout', `watch idle for ${o.idleTimeoutMs} ms`, 'GET', o.path),
+        ),
       o.idleTimeoutMs,
     );
   };
@@ -44,7 +47,8 @@ export async function* readWatchEvents<T>(
         if (line) yield parseEvent<T>(line, o.path);
         if (o.signal.aborted) return;
       }
-      if (buffer.length > MAX_LINE) throw new KubeApiError(0, 'InvalidResponse', 'watch event too large', 'GET', o.path);
+      if (buffer.length > MAX_LINE)
+        throw new KubeApiError(0, 'InvalidResponse', 'watch event too large', 'GET', o.path);
     }
     const rest = (buffer + decoder.end()).trim();
     if (rest && !o.signal.aborted) yield parseEvent<T>(rest, o.path);
@@ -65,7 +69,12 @@ function parseEvent<T>(line: string, path: string): WatchEvent<T> {
   } catch {
     throw new KubeApiError(0, 'InvalidResponse', 'watch event is not JSON', 'GET', path);
   }
-  if (!event || typeof event.type !== 'string' || typeof event.object !== 'object' || event.object === null) {
+  if (
+    !event ||
+    typeof event.type !== 'string' ||
+    typeof event.object !== 'object' ||
+    event.object === null
+  ) {
     throw new KubeApiError(0, 'InvalidResponse', 'watch event without type/object', 'GET', path);
   }
   return event;
