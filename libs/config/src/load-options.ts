@@ -37,6 +37,11 @@ export function loadOptionsOrExit<T = DriverOptions>(
   argv?: readonly string[],
   io?: Partial<ProcessIo>,
 ): T;
+export function loadOptionsOrExit<T = ApproverOptions | DriverOptions>(
+  app: App,
+  argv?: readonly string[],
+  io?: Partial<ProcessIo>,
+): T;
 export function loadOptionsOrExit<T>(
   app: App,
   argv: readonly string[] = process.argv.slice(2),

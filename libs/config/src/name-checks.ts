@@ -11,6 +11,7 @@ export function trustDomainProblem(td: string): string | null {
   if (Buffer.byteLength(td, 'utf8') > 255) return 'trust domain must be at most 255 bytes';
   if (td.includes('%')) return 'trust domain must not contain percent-encoded characters';
   if (td.includes('@')) return 'trust domain must not contain userinfo';
+  if (td.includes('[') || td.includes(']')) return 'trust domain must not be an IPv6 address';
   if (td.includes(':')) return 'trust domain must not contain a port';
   if (/[A-Z]/.test(td)) return 'trust domain must be lowercase';
   const bad = /[^a-z0-9._-]/.exec(td);

@@ -18,6 +18,8 @@ export const required =
 
 export const nonEmpty = required(() => null);
 
+export const filePath = required((value) => (value.includes('\0') ? 'must not contain NUL' : null));
+
 export const positiveDuration = (ms: unknown): string | null =>
   typeof ms === 'number' && Number.isFinite(ms) && ms > 0
     ? null

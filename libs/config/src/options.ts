@@ -12,6 +12,7 @@ import {
   distinctFileName,
   dnsLabel,
   dnsSubdomain,
+  filePath,
   issuerNameProblem,
   keyAlgorithmProblem,
   logLevelProblem,
@@ -36,7 +37,7 @@ export class CommonOptions {
   @Check(dnsSubdomain) issuerGroup = 'cert-manager.io';
   @Check(dnsSubdomain) csiDriverName = 'spiffe.csi.cert-manager.io';
   @Check(logLevelProblem) logLevel = 1;
-  @IsOptional() @Check(nonEmpty) kubeconfig?: string = undefined;
+  @IsOptional() @Check(filePath) kubeconfig?: string = undefined;
   @Check(keyAlgorithmProblem) keyAlgorithm: KeyAlgorithm = 'ecdsa-p521';
   @IsOptional() @Check(dnsSubdomain) runtimeIssuanceConfigMapName?: string = undefined;
   @Check(configMapNamespaceProblem) runtimeIssuanceConfigMapNamespace?: string = undefined;
@@ -77,7 +78,7 @@ export class DriverOptions extends CommonOptions {
     ),
   )
   fileNameCa = 'ca.crt';
-  @IsOptional() @Check(nonEmpty) sourceCaBundle?: string = undefined;
+  @IsOptional() @Check(filePath) sourceCaBundle?: string = undefined;
   @Check(annotationMapProblem) extraCertificateRequestAnnotations: Record<string, string> = {};
   issuanceTimeout = '60s';
   @Check(positiveDuration) issuanceTimeoutMs = parseGoDuration(this.issuanceTimeout);
