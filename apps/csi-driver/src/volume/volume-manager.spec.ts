@@ -1,0 +1,118 @@
+// @peculiar/x509 (inside @spiffe-csi/crypto) needs the Reflect polyfill loaded first.
+import 'reflect-metadata';
+import { status } from '@grpc/grpc-js';
+import { X509Certificate } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RENEWAL_TOKEN_KEY, type ManagedVolume } from './managed-volume';
+import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, type World } from './testing/harness';
+
+describe('DefaultVolumeManager', () => {
+  let world: World;
+  let driver: ReturnType<typeof startDriver>;
+
+  beforeEach(async () => {
+    world = await createWorld();
+    driver = startDriver(world);
+    await driver.start();
+  });
+  afterEach(() => driver.stop());
+
+  const metadata = async (id: string) => (await world.store.read(id)) as ManagedVolume | undefined;
+
+  it('publishes: verified files, metadata with renewal time, read-only bind, renewal scheduled', async () => {
+    const req = publishRequest('vol-1');
+    await driver.manager.publish(req);
+
+    const files = await world.files.read('vol-1');
+    expect(Object.keys(files).sort()).toEqual(['tls.crt', 'tls.key']);
+    expect(new X509Certificate(files['tls.crt']).subjectAltName).toBe('URI:spiffe://cluster.local/ns/team-a/sa/web');
+    const meta = await metadata('vol-1');
+    expect(meta).toMatchObject({ spiffeId: req.identity.spiffeId, lastRequestName: `team-a/${world.backend.created[0].name}` });
+    expect(Date.parse(meta!.nextIssuanceTime!)).toBeLessThan(Date.parse(meta!.notAfter!));
+    expect(world.mounter.calls).toContainEqual({ op: 'bindReadOnly', src: `${DATA_ROOT_PATH}/vol-1/data`, dst: req.targetPath });
+    expect(driver.renewer.nextAt('vol-1')).toBe(Date.parse(meta!.nextIssuanceTime!));
+    expect(await driver.registry.getSingleMetricAsString('certmanager_csi_managed_volume_count')).toContain('node="node-1"} 1');
+  });
+
+  it('republish with a fresh token updates metadata without a new request', async () => {
+    await driver.manager.publish(publishRequest('vol-1'));
+    const before = await world.files.read('vol-1');
+    await driver.manager.publish(publishRequest('vol-1', { token: 'token-2', tokenExpiresAt: new Date(Date.now() + 3600_000) }));
+
+    expect(world.backend.created).toHaveLength(1);
+    expect((await metadata('vol-1'))?.volumeContext[RENEWAL_TOKEN_KEY]).toBe('token-2');
+    expect(await world.files.read('vol-1')).toEqual(before);
+    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(1);
+  });
+
+  it('two concurrent publishes of one volume issue once and never mount an empty volume', async () => {
+    world.backend.answer = 'none';
+    const first = driver.manager.publish(publishRequest('vol-1'));
+    const second = driver.manager.publish(publishRequest('vol-1'));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    await world.backend.issue(`team-a/${world.backend.created[0].name}`);
+    await Promise.all([first, second]);
+
+    expect(world.backend.created).toHaveLength(1);
+    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(1);
+  });
+
+  it('a denied first publish leaves nothing behind and raises a Warning Event on the Pod', async () => {
+    world.backend.answer = { deny: 'not allowed' };
+    const error = await expectCsiError(driver.manager.publish(publishRequest('vol-1')));
+    expect(error.code).toBe(status.PERMISSION_DENIED);
+    expect(error.message).toContain('was denied: not allowed');
+    expect(await world.store.list()).toEqual([]);
+    expect(world.files.volumeIds()).toEqual([]);
+    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    expect(driver.events.warnings).toEqual([{
+      pod: { namespace: 'team-a', name: 'pod-vol-1', uid: 'uid-vol-1' }, reason: 'SvidIssuanceFailed', message: error.message,
+    }]);
+    expect(await driver.registry.getSingleMetricAsString('certmanager_csi_issue_errors_total')).toContain('volume="vol-1"} 1');
+  });
+
+  it('a timed-out publish is resumed by the retry without a second request', async () => {
+    driver.stop();
+    driver = startDriver(world, { issuanceTimeoutMs: 150 });
+    await driver.start();
+    world.backend.answer = 'none';
+    const error = await expectCsiError(driver.manager.publish(publishRequest('vol-1')));
+    expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+    expect(await world.store.list()).toEqual([]);
+
+    await world.backend.issue(`team-a/${world.backend.created[0].name}`);
+    await driver.manager.publish(publishRequest('vol-1'));
+    expect(world.backend.created).toHaveLength(1);
+    expect(Object.keys(await world.files.read('vol-1'))).toContain('tls.crt');
+  });
+
+  it('a failed mount removes the new volume', async () => {
+    world.mounter.failNext('bindReadOnly');
+    const error = await expectCsiError(driver.manager.publish(publishRequest('vol-1')));
+    expect(error.code).toBe(status.INTERNAL);
+    expect(await world.store.list()).toEqual([]);
+    expect(world.files.volumeIds()).toEqual([]);
+  });
+
+  it('unpublish cancels renewal, unmounts, removes everything, and is idempotent', async () => {
+    const req = publishRequest('vol-1');
+    await driver.manager.publish(req);
+    await driver.manager.unpublish('vol-1', req.targetPath);
+
+    expect(driver.renewer.nextAt('vol-1')).toBeUndefined();
+    expect(await world.mounter.isMountPoint(req.targetPath)).toBe(false);
+    expect(await world.store.list()).toEqual([]);
+    expect(world.files.volumeIds()).toEqual([]);
+    expect(await driver.registry.getSingleMetricAsString('certmanager_csi_issue_requests_total')).not.toContain('vol-1');
+    await expect(driver.manager.unpublish('vol-1', req.targetPath)).resolves.toBeUndefined();
+  });
+
+  it('is ready once started and the data root is a tmpfs', async () => {
+    expect(await driver.manager.ready()).toEqual({ ready: true });
+    await world.mounter.unmount(DATA_ROOT_PATH);
+    expect(await driver.manager.ready()).toMatchObject({ ready: false, reason: expect.stringContaining('tmpfs') });
+    const fresh = startDriver(world);
+    expect((await fresh.manager.ready()).ready).toBe(false);
+  });
+});

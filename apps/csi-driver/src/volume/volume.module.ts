@@ -1,0 +1,135 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type Provider } from '@nestjs/common';
+import { LOGGER, OPTIONS, type DriverOptions } from '@spiffe-csi/config';
+import { KUBE_CONNECTION, KubeClientFactory, type KubeConnection } from '@spiffe-csi/kubernetes';
+import { METRICS_REGISTRY } from '@spiffe-csi/observability';
+import type { Logger } from 'pino';
+import { register, type Registry } from 'prom-client';
+import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
+import { KubeCertificateRequestGateway, PodEventRecorder } from '../issuance/kube-request-gateway';
+import { PendingRequests } from '../issuance/pending-requests';
+import {
+  CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE,
+  type CertificateRequestGateway, type IssuanceEvents, type IssuerSource,
+} from '../issuance/ports';
+import { StaticIssuerSource } from '../issuance/static-issuer-source';
+import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuance/svid-issuer';
+import { nextRenewalTime } from '../scheduler/renewal-time';
+import { SCHEDULER } from '../scheduler/scheduler';
+import type { DataRoot } from '../storage/data-root';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_WRITER } from '../storage/tokens';
+import { KeyedMutex } from './keyed-mutex';
+import { Renewer } from './renewer';
+import { resumeVolumes } from './resume';
+import type { MetadataStore, Mounter, Scheduler, SvidFileWriter } from './seams';
+import { VolumeIssuance } from './volume-issuance';
+import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
+import { VolumeMetrics } from './volume-metrics';
+
+export interface VolumeModuleOptions {
+  /**
+   * Replacements for the defaults, e.g. the runtime-ConfigMap ISSUER_SOURCE or the CA watcher's
+   * CA_BUNDLE_SOURCE. Registered after the defaults, so they win.
+   */
+  overrides?: Provider[];
+}
+
+/** Puts existing volumes back on the renewal schedule once every module is initialised. */
+@Injectable()
+class VolumeResumeOnBoot implements OnApplicationBootstrap {
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(Renewer) private readonly renewer: Renewer,
+    @Inject(VOLUME_MANAGER) private readonly manager: DefaultVolumeManager,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Orphan cleanup already ran in StorageModule's init, before this module started.
+    this.manager.markStarted(await resumeVolumes({ store: this.store, renewer: this.renewer, logger: this.logger }));
+  }
+}
+
+const defaults: Provider[] = [
+  {
+    provide: ISSUANCE_SETTINGS,
+    useFactory: (o: DriverOptions): IssuanceSettings => ({
+      nodeId: o.nodeId, keyAlgorithm: o.keyAlgorithm, duration: o.certificateRequestDuration,
+      issuanceTimeoutMs: o.issuanceTimeoutMs, extraAnnotations: o.extraCertificateRequestAnnotations,
+    }),
+    inject: [OPTIONS],
+  },
+  {
+    provide: ISSUER_SOURCE,
+    useFactory: (o: DriverOptions) => new StaticIssuerSource({ name: o.issuerName, kind: o.issuerKind, group: o.issuerGroup }),
+    inject: [OPTIONS],
+  },
+  { provide: CA_BUNDLE_SOURCE, useValue: new NoCaBundle() },
+  {
+    provide: CERTIFICATE_REQUEST_GATEWAY,
+    useFactory: (conn: KubeConnection) => new KubeCertificateRequestGateway(conn),
+    inject: [KUBE_CONNECTION],
+  },
+  {
+    provide: ISSUANCE_EVENTS,
+    useFactory: (kube: KubeClientFactory, o: DriverOptions) => new PodEventRecorder(kube.eventRecorder(o.csiDriverName)),
+    inject: [KubeClientFactory, OPTIONS],
+  },
+  {
+    provide: VolumeMetrics,
+    useFactory: (o: DriverOptions, registry?: Registry) => new VolumeMetrics(registry ?? register, o.nodeId),
+    inject: [OPTIONS, { token: METRICS_REGISTRY, optional: true }],
+  },
+  { provide: PendingRequests, useValue: new PendingRequests() },
+  { provide: KeyedMutex, useValue: new KeyedMutex() },
+  {
+    provide: SvidIssuer,
+    useFactory: (s: IssuanceSettings, g: CertificateRequestGateway, i: IssuerSource, p: PendingRequests, l: Logger) =>
+      new SvidIssuer(s, g, i, p, l),
+    inject: [ISSUANCE_SETTINGS, CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, PendingRequests, LOGGER],
+  },
+  {
+    provide: VolumeIssuance,
+    useFactory: (o: DriverOptions, issuer: SvidIssuer, gateway: CertificateRequestGateway, writer: SvidFileWriter,
+      store: MetadataStore, caBundle: CaBundleSource, events: IssuanceEvents, metrics: VolumeMetrics, logger: Logger) =>
+      new VolumeIssuance({
+        nodeId: o.nodeId,
+        fileNames: { certificate: o.fileNameCertificate, key: o.fileNameKey, ca: o.fileNameCa },
+        issuer, gateway, writer, store, caBundle, events, metrics, logger,
+        renewalTime: (notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter)),
+      }),
+    inject: [OPTIONS, SvidIssuer, CERTIFICATE_REQUEST_GATEWAY, SVID_WRITER, METADATA_STORE, CA_BUNDLE_SOURCE,
+      ISSUANCE_EVENTS, VolumeMetrics, LOGGER],
+  },
+  {
+    provide: Renewer,
+    useFactory: (scheduler: Scheduler, store: MetadataStore, issuance: VolumeIssuance, mutex: KeyedMutex,
+      metrics: VolumeMetrics, logger: Logger) => new Renewer({ scheduler, store, issuance, mutex, metrics, logger }),
+    inject: [SCHEDULER, METADATA_STORE, VolumeIssuance, KeyedMutex, VolumeMetrics, LOGGER],
+  },
+  {
+    provide: VOLUME_MANAGER,
+    useFactory: (store: MetadataStore, mounter: Mounter, dataRoot: DataRoot, issuance: VolumeIssuance,
+      renewer: Renewer, issuer: SvidIssuer, mutex: KeyedMutex, metrics: VolumeMetrics, logger: Logger) =>
+      new DefaultVolumeManager({
+        store, mounter, dataRoot, issuance, renewer, mutex, metrics, logger,
+        forgetPending: (volumeId) => issuer.forget(volumeId),
+      }),
+    inject: [METADATA_STORE, MOUNTER, DATA_ROOT, VolumeIssuance, Renewer, SvidIssuer, KeyedMutex, VolumeMetrics, LOGGER],
+  },
+  VolumeResumeOnBoot,
+];
+
+/**
+ * The driver's volume lifecycle: issuance, renewal, resume and cleanup, as small providers behind
+ * tokens. Needs ConfigModule (OPTIONS, LOGGER), StorageModule and KubernetesModule (all global).
+ */
+@Module({})
+export class VolumeModule {
+  static forRoot(options: VolumeModuleOptions = {}): DynamicModule {
+    return {
+      module: VolumeModule,
+      providers: [...defaults, ...(options.overrides ?? [])],
+      exports: [VOLUME_MANAGER, Renewer, VolumeMetrics, ISSUER_SOURCE, CERTIFICATE_REQUEST_GATEWAY],
+    };
+  }
+}
