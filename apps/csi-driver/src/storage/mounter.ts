@@ -9,7 +9,10 @@ const execFileAsync = promisify(execFile);
 /** The only way the driver touches mounts, so everything else can be tested without root. */
 export interface Mounter {
   mountTmpfs(path: string, options?: TmpfsOptions): Promise<void>;
-  /** Bind `src` onto `dst` and make the bind read-only (dst is created if missing). */
+  /**
+   * Bind `src` onto `dst` and make the bind read-only (dst is created if missing). Not idempotent:
+   * callers check isMountPoint(dst) first, as a republish of a mounted target must not stack binds.
+   */
   bindReadOnly(src: string, dst: string): Promise<void>;
   /** Idempotent: a path that is not a mount point (or does not exist) is fine. */
   unmount(path: string): Promise<void>;
@@ -58,8 +61,8 @@ export class LinuxMounter implements Mounter {
 
   async mountTmpfs(path: string, options: TmpfsOptions = {}): Promise<void> {
     const target = resolve(path);
-    await mkdir(target, { recursive: true, mode: 0o700 });
     const size = options.size === undefined ? '' : `,size=${validTmpfsSize(options.size)}`;
+    await mkdir(target, { recursive: true, mode: 0o700 });
     await this.run(this.mountBinary, ['-t', 'tmpfs', '-o', `mode=0700,${SAFE_FLAGS}${size}`, 'tmpfs', target]);
   }
 

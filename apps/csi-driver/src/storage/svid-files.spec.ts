@@ -76,3 +76,23 @@ describe('InMemorySvidFiles', () => {
     await expect(files.write('..', FILES)).rejects.toThrow(/invalid volume ID/);
   });
 });
+
+describe.skipIf(!isRoot)(`FileSvidStore concurrent writes (${ROOT_ONLY})`, () => {
+  let box: MountSandbox;
+  beforeEach(async () => {
+    box = await MountSandbox.create();
+  });
+  afterEach(async () => {
+    await box.cleanup();
+  });
+
+  it('serialises overlapping writes of one volume: the last one wins, one payload dir remains', async () => {
+    const root = box.path('root');
+    await new LinuxMounter().mountTmpfs(root, { size: '4m' });
+    const store = new FileSvidStore(root);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.write('v', { 'tls.key': `k${i}`, 'tls.crt': `c${i}` })));
+    expect((await store.read('v'))['tls.key'].toString()).toBe('k19');
+    const dirs = (await readdir(join(root, 'v', 'data'))).filter((n) => /^\.\.\d{4}_/.test(n));
+    expect(dirs).toHaveLength(1);
+  });
+});

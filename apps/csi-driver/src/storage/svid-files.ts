@@ -27,6 +27,8 @@ export function assertGid(gid: number | undefined): void {
 /** SVID files in `<dataRoot>/<volumeId>/data/` through the AtomicWriter. */
 export class FileSvidStore implements SvidFileWriter, SvidFileReader {
   private readonly layout: VolumeLayout;
+  /** Tail of the write chain per volume: two overlapping writes of one dir would fight over ..data_tmp. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(dataRoot: string) {
     this.layout = new VolumeLayout(dataRoot);
@@ -34,6 +36,17 @@ export class FileSvidStore implements SvidFileWriter, SvidFileReader {
 
   async write(volumeId: string, files: Record<string, string | Buffer>, gid?: number): Promise<void> {
     assertGid(gid);
+    const previous = this.inFlight.get(volumeId) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(() => this.writeNow(volumeId, files, gid));
+    const tail = current.catch(() => undefined);
+    this.inFlight.set(volumeId, tail);
+    void tail.then(() => {
+      if (this.inFlight.get(volumeId) === tail) this.inFlight.delete(volumeId);
+    });
+    return current;
+  }
+
+  private async writeNow(volumeId: string, files: Record<string, string | Buffer>, gid?: number): Promise<void> {
     const dataDir = this.layout.dataDir(volumeId);
     try {
       await mkdir(this.layout.volumeDir(volumeId), { recursive: true, mode: VOLUME_DIR_MODE });
