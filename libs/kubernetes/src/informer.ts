@@ -1,6 +1,6 @@
 import { Backoff, jitter, sleep, type BackoffOptions } from './backoff';
 import type { KubeConnection } from './connection';
-import { KubeApiError, isGone, isTransient, type KubeStatus } from './errors';
+import { KubeApiError, isGone, type KubeStatus } from './errors';
 import type { Query } from './http-transport';
 import { InformerStore, type InformerHandlers } from './informer-store';
 import { describeError, silentLogger, type KubeLogger } from './logger';
@@ -153,8 +153,9 @@ export class Informer<T extends KubeObject> {
           needList = true;
           continue;
         }
-        // A refused connection can resume the watch; anything the server rejected needs a fresh list.
-        if (!isTransient(e) || (e instanceof KubeApiError && e.code !== 0)) needList = true;
+        // Like client-go's reflector: refused connections and throttling resume the watch from the
+        // last resourceVersion; anything else the server rejected needs a fresh list.
+        if (!resumable(e)) needList = true;
         const delay = backoff.next();
         this.logger.warn(
           { informer: this.name, retryInMs: Math.round(delay), ...describeError(e) },
@@ -226,5 +227,8 @@ export class Informer<T extends KubeObject> {
     };
   }
 }
+
+const resumable = (e: unknown): boolean =>
+  e instanceof KubeApiError && (e.code === 0 || e.code === 429);
 
 export type { InformerHandlers };
