@@ -66,6 +66,17 @@ describe('LinuxMounter (real mounts)', () => {
     expect(await box.mountsBelow()).toEqual([]);
   });
 
+  it.skipIf(!isRoot)(`undoes the bind when the read-only remount fails, never leaving a writable view (${ROOT_ONLY})`, async () => {
+    const script = box.path('mount-without-remount');
+    await writeFile(script, '#!/bin/sh\ncase "$*" in *remount*) echo "remount refused" >&2; exit 32;; esac\nexec mount "$@"\n', { mode: 0o755 });
+    const source = box.path('src');
+    await mkdir(source);
+    const target = box.path('target');
+    const error = await new LinuxMounter({ mountBinary: script }).bindReadOnly(source, target).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/remount refused/);
+    expect(await mounter.isMountPoint(target)).toBe(false);
+  });
+
   it('refuses a malformed tmpfs size before running anything', async () => {
     await expect(mounter.mountTmpfs(box.path('x'), { size: '1m,exec' })).rejects.toThrow(/invalid tmpfs size/);
   });
