@@ -1,0 +1,49 @@
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+
+export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521';
+export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
+export type HashAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';
+
+export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521'];
+
+export const CURVE_OF: Record<KeyAlgorithm, NamedCurve> = {
+  'ecdsa-p256': 'P-256',
+  'ecdsa-p384': 'P-384',
+  'ecdsa-p521': 'P-521',
+};
+
+/** Signature hash matched to the curve strength, as Go's x509 does. */
+export const HASH_OF: Record<KeyAlgorithm, HashAlgorithm> = {
+  'ecdsa-p256': 'SHA-256',
+  'ecdsa-p384': 'SHA-384',
+  'ecdsa-p521': 'SHA-512',
+};
+
+export interface GeneratedKey {
+  algorithm: KeyAlgorithm;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** Unencrypted PKCS#8 "PRIVATE KEY" PEM: the only form go-spiffe loads. */
+  privateKeyPem: string;
+}
+
+export function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
+  return typeof value === 'string' && (KEY_ALGORITHMS as readonly string[]).includes(value);
+}
+
+/** A fresh key per issuance; generated off the event loop by OpenSSL's thread pool. */
+export async function generateKey(alg: KeyAlgorithm): Promise<GeneratedKey> {
+  if (!isKeyAlgorithm(alg)) {
+    throw new Error(`unsupported key algorithm: expected one of ${KEY_ALGORITHMS.join(', ')}`);
+  }
+  const { publicKey, privateKey } = await new Promise<{
+    publicKey: KeyObject;
+    privateKey: KeyObject;
+  }>((resolve, reject) =>
+    generateKeyPair('ec', { namedCurve: CURVE_OF[alg] }, (err, pub, priv) =>
+      err ? reject(err) : resolve({ publicKey: pub, privateKey: priv }),
+    ),
+  );
+  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { algorithm: alg, privateKey, publicKey, privateKeyPem };
+}
