@@ -1,5 +1,5 @@
 // Spawned by load-options.spec.ts: a main() that only loads options, then prints them as JSON.
-import { loadOptionsOrExit } from '../src';
+import { loadOptionsOrExit } from '../src/load-options';
 
 const app = process.argv[2] === 'approver' ? 'approver' : 'csi-driver';
 const options = loadOptionsOrExit(app, process.argv.slice(3));

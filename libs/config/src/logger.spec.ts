@@ -1,0 +1,96 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger, pinoLevelForVerbosity, REDACTED } from './logger';
+
+function capture(level = 1) {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      raw.push(chunk.toString());
+      lines.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  return { logger: createLogger({ level, name: 'test-app', destination }), lines, raw };
+}
+
+const SECRET = 'eyJhbGciOiJSUzI1NiJ9.SECRET-TOKEN.sig';
+const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----';
+const CSR_PEM = '-----BEGIN CERTIFICATE REQUEST-----\nSECRETCSR\n-----END CERTIFICATE REQUEST-----';
+
+describe('createLogger', () => {
+  it('writes JSON with the app name and message', () => {
+    const { logger, lines } = capture();
+    logger.info({ volumeId: 'v1' }, 'published');
+    expect(lines[0]).toMatchObject({
+      name: 'test-app',
+      msg: 'published',
+      volumeId: 'v1',
+      level: 30,
+    });
+  });
+
+  it.each([
+    ['top level', { token: SECRET }],
+    ['tokens', { tokens: SECRET }],
+    ['privateKey', { privateKey: KEY_PEM }],
+    ['key', { key: KEY_PEM }],
+    ['privateKeyPem', { generated: { privateKeyPem: KEY_PEM } }],
+    ['csr', { cr: { spec: { csr: CSR_PEM } } }],
+    ['request', { cr: { spec: { request: CSR_PEM } } }],
+    ['authorization', { headers: { authorization: `Bearer ${SECRET}` } }],
+    [
+      'volume context',
+      {
+        volumeContext: { 'csi.storage.k8s.io/serviceAccount.tokens': `{"":{"token":"${SECRET}"}}` },
+      },
+    ],
+    ['deep', { a: { b: { c: { d: { token: SECRET } } } } }],
+    ['in an array', { identities: [{ token: SECRET }] }],
+  ])('never shows a secret: %s', (_label, fields) => {
+    const { logger, raw } = capture();
+    logger.info(fields, 'something happened');
+    expect(raw[0]).not.toMatch(/SECRET/);
+    expect(raw[0]).toContain(REDACTED);
+  });
+
+  it('redacts in child logger bindings too', () => {
+    const { logger, raw } = capture();
+    logger.child({ token: SECRET }).info('child');
+    expect(raw[0]).not.toContain('SECRET');
+  });
+
+  it('leaves ordinary fields alone', () => {
+    const { logger, lines } = capture();
+    logger.info({ spiffeId: 'spiffe://cluster.local/ns/a/sa/b', notAfter: '2030-01-01' }, 'issued');
+    expect(lines[0]).toMatchObject({
+      spiffeId: 'spiffe://cluster.local/ns/a/sa/b',
+      notAfter: '2030-01-01',
+    });
+  });
+
+  it('filters by verbosity', () => {
+    const quiet = capture(1);
+    quiet.logger.debug('hidden');
+    quiet.logger.info('shown');
+    expect(quiet.lines.map((l) => l.msg)).toEqual(['shown']);
+
+    const chatty = capture(5);
+    chatty.logger.trace('trace line');
+    expect(chatty.lines.map((l) => l.msg)).toEqual(['trace line']);
+  });
+});
+
+describe('pinoLevelForVerbosity', () => {
+  it.each([
+    [0, 'info'],
+    [1, 'info'],
+    [2, 'debug'],
+    [3, 'debug'],
+    [4, 'trace'],
+    [10, 'trace'],
+  ])('-v=%d → %s', (verbosity, level) => {
+    expect(pinoLevelForVerbosity(verbosity)).toBe(level);
+  });
+});
