@@ -139,11 +139,12 @@ export class ResourceApi {
         next.status = existing.status;
         if (existing.status === undefined) delete next.status;
       }
-      if (tracksGeneration(t) && specPart(next) !== specPart(existing)) {
-        next.metadata.generation = (existing.metadata.generation ?? 1) + 1;
-      }
     }
+    // Mutating admission runs before the strategy decides whether the spec (generation) changed.
     if (isCertificateRequest(t)) next = admitUpdate(t, next, existing);
+    if (sub !== 'status' && tracksGeneration(t) && specPart(next) !== specPart(existing)) {
+      next = { ...next, metadata: { ...next.metadata, generation: (existing.metadata.generation ?? 1) + 1 } };
+    }
     if (existing.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {
       return this.store.commit(t, 'DELETED', next, existing);
     }

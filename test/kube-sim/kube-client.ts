@@ -56,7 +56,10 @@ export class PlainKubeClient {
           onEvent(event);
         });
         lines.on('close', () => resolve());
-        res.on('error', (err) => (controller.signal.aborted ? resolve() : reject(err)));
+        // readline re-emits the stream's errors; a cut connection ends the watch with that error.
+        const fail = (err: Error) => (controller.signal.aborted ? resolve() : reject(err));
+        res.on('error', fail);
+        lines.on('error', fail);
       });
     })();
     return { done, stop: () => controller.abort() };
