@@ -1,4 +1,6 @@
-import { Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type Provider } from '@nestjs/common';
+import {
+  Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider,
+} from '@nestjs/common';
 import { LOGGER, OPTIONS, type DriverOptions } from '@spiffe-csi/config';
 import { KUBE_CONNECTION, KubeClientFactory, type KubeConnection } from '@spiffe-csi/kubernetes';
 import { METRICS_REGISTRY } from '@spiffe-csi/observability';
@@ -16,7 +18,9 @@ import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuanc
 import { nextRenewalTime } from '../scheduler/renewal-time';
 import { SCHEDULER } from '../scheduler/scheduler';
 import type { DataRoot } from '../storage/data-root';
-import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_WRITER } from '../storage/tokens';
+import type { SvidFileReader } from '../storage/svid-files';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '../storage/tokens';
+import { CaRotation } from './ca-rotation';
 import { KeyedMutex } from './keyed-mutex';
 import { Renewer } from './renewer';
 import { resumeVolumes } from './resume';
@@ -46,6 +50,27 @@ class VolumeResumeOnBoot implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     // Orphan cleanup already ran in StorageModule's init, before this module started.
     this.manager.markStarted(await resumeVolumes({ store: this.store, renewer: this.renewer, logger: this.logger }));
+  }
+}
+
+/** Follows CA bundle changes; on boot, catches up volumes written before a change we missed. */
+@Injectable()
+class CaRotationLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private unsubscribe?: () => void;
+
+  constructor(
+    @Inject(CaRotation) private readonly rotation: CaRotation,
+    @Inject(CA_BUNDLE_SOURCE) private readonly source: CaBundleSource,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.unsubscribe = this.rotation.start();
+    const bundle = this.source.current();
+    if (bundle) await this.rotation.rewriteAll(bundle);
+  }
+
+  onApplicationShutdown(): void {
+    this.unsubscribe?.();
   }
 }
 
@@ -116,7 +141,18 @@ const defaults: Provider[] = [
       }),
     inject: [METADATA_STORE, MOUNTER, DATA_ROOT, VolumeIssuance, Renewer, SvidIssuer, KeyedMutex, VolumeMetrics, LOGGER],
   },
+  {
+    provide: CaRotation,
+    useFactory: (o: DriverOptions, source: CaBundleSource, store: MetadataStore, reader: SvidFileReader,
+      writer: SvidFileWriter, mutex: KeyedMutex, scheduler: Scheduler, logger: Logger) =>
+      new CaRotation({
+        source, store, reader, writer, mutex, scheduler, logger,
+        fileNames: { certificate: o.fileNameCertificate, key: o.fileNameKey, ca: o.fileNameCa },
+      }),
+    inject: [OPTIONS, CA_BUNDLE_SOURCE, METADATA_STORE, SVID_READER, SVID_WRITER, KeyedMutex, SCHEDULER, LOGGER],
+  },
   VolumeResumeOnBoot,
+  CaRotationLifecycle,
 ];
 
 /**

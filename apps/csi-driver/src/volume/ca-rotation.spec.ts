@@ -1,0 +1,69 @@
+// @peculiar/x509 (inside @spiffe-csi/crypto) needs the Reflect polyfill loaded first.
+import 'reflect-metadata';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
+import { InMemoryMetadataStore } from '../storage/in-memory-metadata-store';
+import { InMemorySvidFiles } from '../storage/svid-files';
+import { TimerScheduler } from '../scheduler/scheduler';
+import { CaRotation } from './ca-rotation';
+import { KeyedMutex } from './keyed-mutex';
+import { waitFor } from './testing/harness';
+
+class ManualCaSource implements CaBundleSource {
+  bundle: Buffer | undefined;
+  private readonly listeners = new Set<(b: Buffer) => void>();
+  current() {
+    return this.bundle;
+  }
+  onChange(listener: (b: Buffer) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  set(bundle: Buffer) {
+    this.bundle = bundle;
+    for (const l of this.listeners) l(bundle);
+  }
+}
+
+describe('CaRotation', () => {
+  const scheduler = new TimerScheduler();
+  afterEach(() => scheduler.stop());
+
+  it('rewrites issued volumes with the new CA, skips unissued and unchanged ones, retries failures', async () => {
+    const files = new InMemorySvidFiles();
+    const store = new InMemoryMetadataStore(files);
+    const source = new ManualCaSource();
+    await store.write({ volumeId: 'issued', targetPath: '/t1', volumeContext: {}, fsGroup: 2000 });
+    await files.write('issued', { 'tls.crt': 'CERT', 'tls.key': 'KEY' }, 2000);
+    await store.write({ volumeId: 'fresh', targetPath: '/t2', volumeContext: {} });
+    let failNext = true;
+    const writer = {
+      write: async (id: string, f: Record<string, string | Buffer>, gid?: number) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk full');
+        }
+        await files.write(id, f, gid);
+      },
+    };
+    const rotation = new CaRotation({
+      source, store, reader: files, writer, mutex: new KeyedMutex(), scheduler,
+      fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' }, logger: pino({ level: 'silent' }), retryMs: 20,
+    });
+    const stop = rotation.start();
+
+    source.set(Buffer.from('CA-1'));
+    await waitFor(async () => (await files.read('issued'))['ca.crt']?.toString() === 'CA-1');
+    const after = await files.read('issued');
+    expect(after['tls.crt'].toString()).toBe('CERT');
+    expect(after['tls.key'].toString()).toBe('KEY');
+    expect(files.gidOf('issued')).toBe(2000);
+    expect(await files.read('fresh')).toEqual({});
+
+    const writes = files.writes;
+    await rotation.rewriteAll(Buffer.from('CA-1'));
+    expect(files.writes).toBe(writes);
+    stop();
+  });
+});
