@@ -28,6 +28,7 @@ async function main(): Promise<void> {
         metricsAddress: metrics ? formatBoundAddress(metrics) : null,
         trustDomain: options.trustDomain,
         keyAlgorithm: options.keyAlgorithm,
+        startupMs: Math.round(process.uptime() * 1000),
       },
       'approver listening',
     );

@@ -130,6 +130,7 @@ export class ApprovalService implements OnApplicationBootstrap, OnModuleDestroy 
     );
     if (this.abort.signal.aborted) return;
     this.electionRunning = true;
+    this.logger.info({ startupMs: Math.round(process.uptime() * 1000) }, 'approver ready');
     if (this.elector) {
       this.elector.start();
     } else {
