@@ -1,31 +1,25 @@
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
-import { dirname, posix } from 'node:path';
+import { dirname } from 'node:path';
+import { type CsiEndpoint, parseCsiEndpoint } from '@spiffe-csi/config';
 
-export type CsiEndpoint =
-  | { kind: 'unix'; path: string; grpcUrl: string }
-  | { kind: 'tcp'; host: string; port: number; grpcUrl: string };
+export type ServingEndpoint = CsiEndpoint & { grpcUrl: string };
 
 /**
- * Parses --endpoint. `unix://` paths are always absolute: like the Go driver, `unix://plugin/csi.sock`
- * (the chart's value) means /plugin/csi.sock. `tcp://host:port` is for tests and debugging.
+ * --endpoint (grammar owned by @spiffe-csi/config: unix:///abs/path or tcp://host:port) plus the
+ * address form @grpc/grpc-js binds to.
  */
-export function parseEndpoint(endpoint: string): CsiEndpoint {
-  const unix = /^unix:(?:\/\/)?(.+)$/.exec(endpoint);
-  if (unix) {
-    const path = posix.normalize('/' + unix[1].replace(/^\/+/, ''));
-    if (path === '/' || path.endsWith('/'))
-      throw new Error(`--endpoint ${endpoint}: unix socket path is a directory`);
-    return { kind: 'unix', path, grpcUrl: `unix://${path}` };
+export function parseEndpoint(endpoint: string): ServingEndpoint {
+  let parsed: CsiEndpoint;
+  try {
+    parsed = parseCsiEndpoint(endpoint);
+  } catch (err) {
+    throw new Error(`--endpoint ${JSON.stringify(endpoint)}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
-  const tcp = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/]+):(\d{1,5})$/.exec(endpoint);
-  if (tcp) {
-    const port = Number(tcp[2]);
-    if (port > 65535) throw new Error(`--endpoint ${endpoint}: port out of range`);
-    return { kind: 'tcp', host: tcp[1], port, grpcUrl: `${tcp[1]}:${port}` };
-  }
-  throw new Error(
-    `--endpoint ${JSON.stringify(endpoint)}: expected unix:///path/to/csi.sock or tcp://host:port`,
-  );
+  if (parsed.kind === 'unix') return { ...parsed, grpcUrl: `unix://${parsed.path}` };
+  const host = parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host;
+  return { ...parsed, grpcUrl: `${host}:${parsed.port}` };
 }
 
 /**

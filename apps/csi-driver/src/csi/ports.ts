@@ -1,45 +1,16 @@
 /**
- * What the gRPC layer needs from the rest of the driver.
- *
- * STAND-IN: the contract ("Driver seams" in docs/module-contracts.md) puts VOLUME_MANAGER,
- * PublishRequest and VolumeManager in volume/volume-manager.ts and OPTIONS / LOGGER in
- * @spiffe-csi/config. Until those land, the same names are declared here; once they do, this file
- * shrinks to re-exports so that every injection token has exactly one identity.
+ * What the gRPC layer needs from the rest of the driver, gathered in one place. Every injection
+ * token is the contract's own (docs/module-contracts.md): VOLUME_MANAGER from the volume module,
+ * OPTIONS and LOGGER from @spiffe-csi/config.
  */
+import type { DriverOptions } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 
-export const VOLUME_MANAGER = Symbol('VOLUME_MANAGER');
-export const OPTIONS = Symbol('OPTIONS');
-export const LOGGER = Symbol('LOGGER');
-
-export interface PublishRequest {
-  volumeId: string;
-  targetPath: string;
-  volumeContext: Record<string, string>;
-  fsGroup?: number;
-  identity: {
-    namespace: string;
-    serviceAccount: string;
-    spiffeId: string;
-    token: string;
-    tokenExpiresAt?: Date;
-    podName?: string;
-    podUid?: string;
-  };
-}
-
-export interface VolumeManager {
-  publish(req: PublishRequest): Promise<void>;
-  unpublish(volumeId: string, targetPath: string): Promise<void>;
-  ready(): Promise<{ ready: boolean; reason?: string }>;
-}
+export { LOGGER, OPTIONS } from '@spiffe-csi/config';
+export { VOLUME_MANAGER, type PublishRequest, type VolumeManager } from '../volume/volume-manager';
 
 /** The DriverOptions fields the gRPC layer reads. */
-export interface CsiServiceOptions {
-  csiDriverName: string;
-  nodeId: string;
-  trustDomain: string;
-}
+export type CsiServiceOptions = Pick<DriverOptions, 'csiDriverName' | 'nodeId' | 'trustDomain'>;
 
-/** pino's call shape (merge object first); a pino.Logger satisfies it. */
+/** pino's call shape (merge object first); the LOGGER pino.Logger satisfies it. */
 export type CsiLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
