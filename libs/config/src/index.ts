@@ -5,7 +5,6 @@ export * from './config.module';
 export * from './duration';
 export * from './flag-table';
 export * from './help';
-export * from './key-algorithm';
 export * from './load-options';
 export * from './logger';
 export * from './name-checks';

@@ -1,7 +1,7 @@
 // Reasons an option value is invalid, one function per rule; the options classes attach them.
 import { isAbsolute } from 'node:path';
 import { annotationsProblem } from './annotations';
-import { KEY_ALGORITHMS } from './key-algorithm';
+import { KEY_ALGORITHMS } from '@spiffe-csi/crypto';
 import { dns1123LabelProblem, dns1123SubdomainProblem, fileNameProblem } from './name-checks';
 import { bindAddressProblem } from './network-checks';
 

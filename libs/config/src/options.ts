@@ -1,7 +1,7 @@
 import { IsOptional } from 'class-validator';
 import { Check } from './check.decorator';
 import { parseGoDuration } from './duration';
-import { KeyAlgorithm } from './key-algorithm';
+import type { KeyAlgorithm } from '@spiffe-csi/crypto';
 import { trustDomainProblem } from './name-checks';
 import { csiEndpointProblem } from './network-checks';
 import {
