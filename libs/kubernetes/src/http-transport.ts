@@ -95,10 +95,25 @@ export interface OpenRequest {
   accept?: string;
 }
 
+type Opened = { res: http.IncomingMessage; req: http.ClientRequest };
+
 /** Sends one request and resolves with the response once headers arrive; non-2xx → KubeApiError. */
-export function openRequest(
-  o: OpenRequest,
-): Promise<{ res: http.IncomingMessage; req: http.ClientRequest }> {
+export async function openRequest(o: OpenRequest): Promise<Opened> {
+  try {
+    return await sendOnce(o);
+  } catch (e) {
+    // A pooled keep-alive socket the server had already closed: the request never reached it.
+    // Node's documented remedy is to retry once on a fresh connection.
+    if (!(e instanceof StaleSocketError)) throw e;
+    return sendOnce(o).catch((again: unknown) => {
+      throw again instanceof StaleSocketError ? toConnectionError(again, o.method, o.path) : again;
+    });
+  }
+}
+
+class StaleSocketError extends Error {}
+
+function sendOnce(o: OpenRequest): Promise<Opened> {
   const secure = o.url.protocol === 'https:';
   const payload = o.body === undefined ? undefined : Buffer.from(JSON.stringify(o.body));
   const headers: Record<string, string> = {
@@ -122,7 +137,11 @@ export function openRequest(
     };
     o.signal?.addEventListener('abort', onAbort, { once: true });
     req.once('close', () => o.signal?.removeEventListener('abort', onAbort));
-    req.once('error', (err) => reject(toConnectionError(err, o.method, o.path)));
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      const stale =
+        req.reusedSocket && (err.code === 'ECONNRESET' || err.message === 'socket hang up');
+      reject(stale ? new StaleSocketError(err.message) : toConnectionError(err, o.method, o.path));
+    });
     req.once('response', (res) => {
       const code = res.statusCode ?? 0;
       if (code >= 200 && code < 300) {
