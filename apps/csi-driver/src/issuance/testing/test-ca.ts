@@ -52,7 +52,7 @@ export class TestCa {
     const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
     const leaf = await x509.X509CertificateGenerator.create({
       serialNumber: Date.now().toString(16) + Math.floor(Math.random() * 1e6).toString(16),
-      subject: 'CN=svid',
+      subject: '', // SPIFFE leaves have an empty subject and a critical SAN
       issuer: this.certificate.subject,
       notBefore,
       notAfter: new Date(notBefore.getTime() + durationMs),
