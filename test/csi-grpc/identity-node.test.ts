@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { version } from '../../package.json';
+import packageJson from '../../package.json';
 import { failureOf, type RunningDriver, startDriver } from './harness';
 
 describe('CSI Identity and Node info over a unix socket', () => {
@@ -17,7 +17,7 @@ describe('CSI Identity and Node info over a unix socket', () => {
     const info = await driver.client.identity.GetPluginInfo({});
     expect(info).toEqual({
       name: 'spiffe.csi.cert-manager.io',
-      vendor_version: version,
+      vendor_version: packageJson.version,
       manifest: {},
     });
   });

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
-import { version as packageVersion } from '../../../../package.json';
+import packageJson from '../../../../package.json';
 import { CsiError } from './csi-error';
 import { CsiRpc, type CsiRpcHost } from './csi-rpc.decorator';
 import type {
@@ -17,7 +17,7 @@ import {
   type VolumeManager,
 } from './ports';
 
-export const DRIVER_VERSION: string = packageVersion;
+export const DRIVER_VERSION: string = packageJson.version;
 
 @Controller()
 export class IdentityController implements CsiRpcHost {
