@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import { timingSafeEqual, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { derEnvelopeReason } from './der';
+import { derEnvelopeReason } from './der-reader';
 import { decodeSubjectAltNames } from './names';
 import { OID } from './oids';
 import { decodePemBlocks } from './pem';
@@ -41,7 +41,7 @@ function describeCertificate(pem: string, der: Buffer, index: number): Certifica
     const spkiDer = Buffer.from(cert.publicKey.rawData);
     const key = describeSpki(spkiDer);
     const san = cert.getExtension(OID.subjectAltName);
-    const sans = san ? decodeSubjectAltNames(san.value) : [];
+    const sans = san ? decodeSubjectAltNames(new Uint8Array(san.value)) : [];
     const basic = cert.getExtension<x509.BasicConstraintsExtension>(x509.BasicConstraintsExtension);
     const info: CertificateInfo = {
       pem,

@@ -232,7 +232,7 @@ describe('inspectCsr rejects anything that is not exactly one well-formed CSR', 
     [
       'a SAN that is not GeneralNames',
       [rawExtension(OID.subjectAltName, false, '0403 010203')],
-      /SAN extension is malformed/,
+      /SAN extension has tag/,
     ],
     [
       'a non-ASCII DNS name',
@@ -242,17 +242,17 @@ describe('inspectCsr rejects anything that is not exactly one well-formed CSR', 
     [
       'a key usage that is not a BIT STRING',
       [rawExtension(OID.keyUsage, true, '0400')],
-      /key usage is malformed/,
+      /key usage has tag/,
     ],
     [
       'an EKU that is not a list of OIDs',
       [rawExtension(OID.extKeyUsage, false, '3003 020101')],
-      /extended key usage is malformed/,
+      /key purpose has tag/,
     ],
     [
       'malformed basic constraints',
       [rawExtension(OID.basicConstraints, true, '3003 0c0161')],
-      /basic constraints is malformed/,
+      /basic constraints has unexpected trailing/,
     ],
     [
       'a duplicated extension',

@@ -1,13 +1,14 @@
-import { AsnConvert, type IAsnParseOptions } from '@peculiar/asn1-schema';
-import { CertificationRequest } from '@peculiar/asn1-csr';
 import {
-  BasicConstraints,
-  ExtendedKeyUsage,
-  Extensions,
-  KeyUsage,
-  SubjectPublicKeyInfo,
-} from '@peculiar/asn1-x509';
-import { derEnvelopeReason } from './der';
+  DerError,
+  DerReader,
+  TAG,
+  decodeBitString,
+  decodeBoolean,
+  decodeOid,
+  decodeSmallUnsigned,
+  derEnvelopeReason,
+  type Tlv,
+} from './der-reader';
 import {
   decodeSubjectAltNames,
   describeName,
@@ -16,7 +17,12 @@ import {
 } from './names';
 import { OID } from './oids';
 import { decodePemBlocks } from './pem';
-import { describePublicKey, loadSpki, type PublicKeyDescription } from './public-key';
+import {
+  describeSpki,
+  loadSpki,
+  readAlgorithmIdentifier,
+  type PublicKeyDescription,
+} from './public-key';
 import { verifySignature } from './signature';
 
 export class CsrParseError extends Error {
@@ -38,11 +44,6 @@ export interface CsrInfo {
 /** Real CSRs are 0.5–3 KiB; the cap bounds the work a hostile request can cause. */
 export const MAX_CSR_PEM_LENGTH = 64 * 1024;
 
-// asn1js limits for untrusted input: CSRs are shallow and small.
-const PARSE_OPTIONS: IAsnParseOptions = {
-  berOptions: { maxDepth: 32, maxNodes: 4096, maxContentLength: MAX_CSR_PEM_LENGTH },
-};
-
 /** RFC 5280 bit order (bit 0 = most significant bit of the first byte). */
 const KEY_USAGE_NAMES = [
   'digitalSignature',
@@ -56,31 +57,8 @@ const KEY_USAGE_NAMES = [
   'decipherOnly',
 ] as const;
 
-function keyUsageNames(usage: KeyUsage): string[] {
-  const bytes = new Uint8Array(usage.value);
-  return KEY_USAGE_NAMES.filter((_, bit) => {
-    const byte = bytes[bit >> 3] ?? 0;
-    return (byte & (0x80 >> (bit & 7))) !== 0;
-  });
-}
-
-// The schema layer converts any primitive to a string, so an INTEGER would pass as an "OID".
-const DOTTED_OID = /^[0-2](\.(0|[1-9][0-9]*))+$/;
-
-function readExtendedKeyUsage(value: ArrayBuffer): string[] {
-  const usages = Array.from(parse(value, ExtendedKeyUsage, 'extended key usage'), String);
-  if (!usages.every((oid) => DOTTED_OID.test(oid))) {
-    throw new CsrParseError('CSR extended key usage is malformed');
-  }
-  return usages;
-}
-
-function parse<T>(data: ArrayBuffer, type: new () => T, what: string): T {
-  try {
-    return AsnConvert.parse(data, type, PARSE_OPTIONS);
-  } catch (cause) {
-    throw new CsrParseError(`CSR ${what} is malformed`, { cause });
-  }
+function keyUsageNames(bits: Uint8Array): string[] {
+  return KEY_USAGE_NAMES.filter((_, bit) => ((bits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
 }
 
 function decodeDer(pem: string): Buffer {
@@ -96,77 +74,129 @@ function decodeDer(pem: string): Buffer {
   if (blocks[0].label !== 'CERTIFICATE REQUEST') {
     throw new CsrParseError('PEM block is not a CERTIFICATE REQUEST');
   }
-  const reason = derEnvelopeReason(blocks[0].der);
-  if (reason) throw new CsrParseError(`CSR is not valid DER: ${reason}`);
   return blocks[0].der;
 }
 
-function readExtensions(csr: CertificationRequest, info: CsrInfo): void {
-  const seen = new Set<string>();
-  for (const attribute of csr.certificationRequestInfo.attributes ?? []) {
-    if (attribute.type !== OID.extensionRequest) continue;
-    for (const value of attribute.values) {
-      for (const ext of parse(value, Extensions, 'extension request')) {
-        const oid = ext.extnID;
-        if (seen.has(oid)) throw new CsrParseError(`CSR requests extension ${oid} more than once`);
-        seen.add(oid);
-        info.extensions.push({ oid, critical: ext.critical });
-        readKnownExtension(oid, ext.critical, ext.extnValue.buffer, info);
-      }
-    }
-  }
+/** A single DER value filling all of `bytes` (an extension's OCTET STRING contents). */
+function whole(bytes: Uint8Array, tag: number, what: string): { r: DerReader; tlv: Tlv } {
+  const r = new DerReader(bytes);
+  const tlv = r.read(tag, what);
+  r.done(what);
+  return { r, tlv };
+}
+
+function readExtendedKeyUsage(value: Uint8Array): string[] {
+  const { r, tlv } = whole(value, TAG.sequence, 'extended key usage');
+  const oids = DerReader.of(r.buf, tlv);
+  const usages: string[] = [];
+  while (oids.hasMore()) usages.push(decodeOid(oids.contents(oids.read(TAG.oid, 'key purpose'))));
+  return usages;
+}
+
+function readBasicConstraints(value: Uint8Array, critical: boolean): CsrInfo['basicConstraints'] {
+  const { r, tlv } = whole(value, TAG.sequence, 'basic constraints');
+  const fields = DerReader.of(r.buf, tlv);
+  const ca = fields.readOptional(TAG.boolean, 'cA');
+  const pathLength = fields.readOptional(TAG.integer, 'pathLenConstraint');
+  fields.done('basic constraints');
+  const result: NonNullable<CsrInfo['basicConstraints']> = {
+    critical,
+    ca: ca ? decodeBoolean(fields.contents(ca)) : false,
+  };
+  if (pathLength) result.pathLength = decodeSmallUnsigned(fields.contents(pathLength));
+  return result;
 }
 
 function readKnownExtension(
   oid: string,
   critical: boolean,
-  value: ArrayBuffer,
+  value: Uint8Array,
   info: CsrInfo,
 ): void {
   switch (oid) {
     case OID.subjectAltName:
-      try {
-        info.sans = decodeSubjectAltNames(value);
-      } catch (cause) {
-        throw new CsrParseError(`CSR ${(cause as Error).message}`, { cause });
-      }
+      info.sans = decodeSubjectAltNames(value);
       return;
-    case OID.keyUsage:
-      info.keyUsage = { critical, usages: keyUsageNames(parse(value, KeyUsage, 'key usage')) };
+    case OID.keyUsage: {
+      const { r, tlv } = whole(value, TAG.bitString, 'key usage');
+      info.keyUsage = { critical, usages: keyUsageNames(decodeBitString(r.contents(tlv))) };
       return;
+    }
     case OID.extKeyUsage:
       info.extendedKeyUsage = readExtendedKeyUsage(value);
       return;
-    case OID.basicConstraints: {
-      const bc = parse(value, BasicConstraints, 'basic constraints');
-      info.basicConstraints = { critical, ca: bc.cA };
-      if (bc.pathLenConstraint !== undefined)
-        info.basicConstraints.pathLength = bc.pathLenConstraint;
+    case OID.basicConstraints:
+      info.basicConstraints = readBasicConstraints(value, critical);
       return;
+  }
+}
+
+function readExtensionRequest(
+  buf: Uint8Array,
+  extensions: Tlv,
+  info: CsrInfo,
+  seen: Set<string>,
+): void {
+  const list = DerReader.of(buf, extensions);
+  while (list.hasMore()) {
+    const ext = DerReader.of(buf, list.read(TAG.sequence, 'extension'));
+    const oid = decodeOid(ext.contents(ext.read(TAG.oid, 'extension OID')));
+    const criticalTlv = ext.readOptional(TAG.boolean, 'extension critical flag');
+    const critical = criticalTlv ? decodeBoolean(ext.contents(criticalTlv)) : false;
+    const value = ext.contents(ext.read(TAG.octetString, 'extension value'));
+    ext.done('extension');
+    if (seen.has(oid)) throw new CsrParseError(`CSR requests extension ${oid} more than once`);
+    seen.add(oid);
+    info.extensions.push({ oid, critical });
+    readKnownExtension(oid, critical, value, info);
+  }
+}
+
+/** attributes [0] IMPLICIT SET OF Attribute; only extensionRequest matters. */
+function readAttributes(buf: Uint8Array, attributes: Tlv, info: CsrInfo): void {
+  const seen = new Set<string>();
+  const list = DerReader.of(buf, attributes);
+  while (list.hasMore()) {
+    const attribute = DerReader.of(buf, list.read(TAG.sequence, 'attribute'));
+    const type = decodeOid(attribute.contents(attribute.read(TAG.oid, 'attribute type')));
+    const values = DerReader.of(buf, attribute.read(TAG.set, 'attribute values'));
+    attribute.done('attribute');
+    if (type !== OID.extensionRequest) continue;
+    while (values.hasMore()) {
+      readExtensionRequest(buf, values.read(TAG.sequence, 'extension request'), info, seen);
     }
   }
 }
 
-function inspectCsrSync(pem: string): CsrInfo {
-  const der = decodeDer(pem);
-  const csr = parse(new Uint8Array(der).buffer, CertificationRequest, 'structure');
-  const requestInfo = csr.certificationRequestInfo;
-  if (!csr.certificationRequestInfoRaw) throw new CsrParseError('CSR structure is malformed');
-  const spki = requestInfo.subjectPKInfo;
-  const key = loadSpki(new Uint8Array(AsnConvert.serialize(spki as SubjectPublicKeyInfo)));
+/*
+ * CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature }
+ * CertificationRequestInfo ::= SEQUENCE { version, subject Name, subjectPKInfo, [0] attributes }
+ */
+function inspectDer(der: Uint8Array): CsrInfo {
+  const top = new DerReader(der);
+  const csr = DerReader.of(der, top.read(TAG.sequence, 'CSR'));
+  top.done('CSR');
+  const tbsTlv = csr.read(TAG.sequence, 'certificationRequestInfo');
+  const signatureAlgorithm = readAlgorithmIdentifier(csr, 'signature algorithm');
+  const signature = decodeBitString(csr.contents(csr.read(TAG.bitString, 'signature')));
+  csr.done('CSR');
+
+  const tbs = DerReader.of(der, tbsTlv);
+  tbs.read(TAG.integer, 'version');
+  const subject = tbs.read(TAG.sequence, 'subject');
+  const spki = tbs.encoding(tbs.read(TAG.sequence, 'subject public key info'));
+  const attributes = tbs.readOptional(0xa0, 'attributes');
+  tbs.done('certificationRequestInfo');
+
+  const key = loadSpki(spki);
   const info: CsrInfo = {
-    publicKey: describePublicKey(spki.algorithm.algorithm, key),
-    subject: describeName(requestInfo.subject),
+    publicKey: describeSpki(spki),
+    subject: describeName(der, subject),
     sans: [],
     extensions: [],
-    signatureValid: verifySignature(
-      csr.signatureAlgorithm,
-      new Uint8Array(csr.certificationRequestInfoRaw),
-      new Uint8Array(csr.signature),
-      key,
-    ),
+    signatureValid: verifySignature(signatureAlgorithm, csr.encoding(tbsTlv), signature, key),
   };
-  readExtensions(csr, info);
+  if (attributes) readAttributes(der, attributes, info);
   return info;
 }
 
@@ -175,11 +205,15 @@ function inspectCsrSync(pem: string): CsrInfo {
  * one well-formed "CERTIFICATE REQUEST" PEM block; a bad signature is reported, not thrown.
  */
 export async function inspectCsr(pem: string): Promise<CsrInfo> {
+  const der = decodeDer(pem);
+  const envelope = derEnvelopeReason(der);
+  if (envelope) throw new CsrParseError(`CSR is not valid DER: ${envelope}`);
   try {
-    return inspectCsrSync(pem);
+    return inspectDer(der);
   } catch (error) {
     if (error instanceof CsrParseError) throw error;
-    // Anything else escaping the ASN.1 layer is still a malformed CSR, never a crash.
+    if (error instanceof DerError) throw new CsrParseError(`CSR is malformed: ${error.message}`);
+    // Anything else is still a malformed CSR, never a crash.
     throw new CsrParseError('CSR is malformed', { cause: error });
   }
 }

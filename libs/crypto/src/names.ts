@@ -1,5 +1,4 @@
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { GeneralNames, type GeneralName, type Name } from '@peculiar/asn1-x509';
+import { DerError, DerReader, TAG, decodeOid, decodeString, type Tlv } from './der-reader';
 import { ATTRIBUTE_NAME_BY_OID } from './oids';
 
 export type SanType = 'uri' | 'dns' | 'ip' | 'email' | 'other';
@@ -12,66 +11,101 @@ export interface NameAttribute {
   value: string;
 }
 
-/** Thrown for a SAN extension or Name that does not decode; callers wrap it in their own error. */
-export class NameDecodeError extends Error {
-  override readonly name = 'NameDecodeError';
+/** GeneralName context tags (RFC 5280 §4.2.1.6). */
+const GN = {
+  otherName: 0xa0,
+  rfc822Name: 0x81,
+  dNSName: 0x82,
+  x400Address: 0xa3,
+  directoryName: 0xa4,
+  ediPartyName: 0xa5,
+  uri: 0x86,
+  ipAddress: 0x87,
+  registeredID: 0x88,
+} as const;
+
+const OTHER_FORM: Readonly<Record<number, string>> = {
+  [GN.x400Address]: 'x400Address',
+  [GN.directoryName]: 'directoryName',
+  [GN.ediPartyName]: 'ediPartyName',
+};
+
+function ia5(bytes: Uint8Array, what: string): string {
+  for (const byte of bytes) if (byte > 0x7f) throw new DerError(`SAN ${what} is not an IA5String`);
+  return Buffer.from(bytes).toString('latin1');
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-function isAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
-function ia5(value: string, what: string): string {
-  if (!isAscii(value)) throw new NameDecodeError(`SAN ${what} is not an IA5String`);
-  return value;
-}
-
-/** The schema formats 4- and 16-byte addresses; any other length becomes a CIDR or hex string. */
-function ipAddress(value: string): string {
-  if (!value.includes('/') && (IPV4.test(value) || value.includes(':'))) return value;
-  throw new NameDecodeError('SAN IP address has an invalid length');
-}
-
-function describeGeneralName(name: GeneralName): SubjectAltName {
-  if (name.uniformResourceIdentifier !== undefined) {
-    return { type: 'uri', value: ia5(name.uniformResourceIdentifier, 'URI') };
+function formatIp(bytes: Uint8Array): string {
+  if (bytes.length === 4) return bytes.join('.');
+  if (bytes.length !== 16)
+    throw new DerError(`SAN IP address has an invalid length ${bytes.length}`);
+  const groups: string[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+  // RFC 5952: compress the longest run (length ≥ 2) of zero groups.
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8;) {
+    let j = i;
+    while (j < 8 && groups[j] === '0') j++;
+    if (j - i > bestLength) [best, bestLength] = [i, j - i];
+    i = j === i ? i + 1 : j;
   }
-  if (name.dNSName !== undefined) return { type: 'dns', value: ia5(name.dNSName, 'DNS name') };
-  if (name.rfc822Name !== undefined) return { type: 'email', value: ia5(name.rfc822Name, 'email') };
-  if (name.iPAddress !== undefined) return { type: 'ip', value: ipAddress(name.iPAddress) };
-  if (name.otherName) return { type: 'other', value: `otherName:${name.otherName.typeId}` };
-  if (name.registeredID !== undefined)
-    return { type: 'other', value: `registeredID:${name.registeredID}` };
-  if (name.directoryName) return { type: 'other', value: 'directoryName' };
-  if (name.x400Address) return { type: 'other', value: 'x400Address' };
-  if (name.ediPartyName) return { type: 'other', value: 'ediPartyName' };
-  throw new NameDecodeError('SAN contains an unknown name form');
+  if (best < 0) return groups.join(':');
+  return `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLength).join(':')}`;
 }
 
-/** Decodes the DER value of a subjectAltName extension. */
-export function decodeSubjectAltNames(extnValue: ArrayBuffer): SubjectAltName[] {
-  let names: GeneralNames;
-  try {
-    names = AsnConvert.parse(extnValue, GeneralNames);
-  } catch {
-    throw new NameDecodeError('SAN extension is malformed');
+function describeGeneralName(r: DerReader, tlv: Tlv): SubjectAltName {
+  const bytes = r.contents(tlv);
+  switch (tlv.tag) {
+    case GN.uri:
+      return { type: 'uri', value: ia5(bytes, 'URI') };
+    case GN.dNSName:
+      return { type: 'dns', value: ia5(bytes, 'DNS name') };
+    case GN.rfc822Name:
+      return { type: 'email', value: ia5(bytes, 'email') };
+    case GN.ipAddress:
+      return { type: 'ip', value: formatIp(bytes) };
+    case GN.registeredID:
+      return { type: 'other', value: `registeredID:${decodeOid(bytes)}` };
+    case GN.otherName: {
+      const inner = DerReader.of(r.buf, tlv);
+      const typeId = decodeOid(inner.contents(inner.read(TAG.oid, 'otherName type')));
+      inner.read(0xa0, 'otherName value');
+      inner.done('otherName');
+      return { type: 'other', value: `otherName:${typeId}` };
+    }
   }
-  return Array.from(names, describeGeneralName);
+  const form = OTHER_FORM[tlv.tag];
+  if (!form) throw new DerError('SAN contains an unknown name form');
+  return { type: 'other', value: form };
 }
 
-/** Name → [{type: 'CN', value: 'x'}, ...] in encoding order; [] for an empty Name. */
-export function describeName(name: Name): NameAttribute[] {
+/** Decodes the DER value of a subjectAltName extension. Throws DerError when malformed. */
+export function decodeSubjectAltNames(extnValue: Uint8Array): SubjectAltName[] {
+  const outer = new DerReader(extnValue);
+  const seq = outer.read(TAG.sequence, 'SAN extension');
+  outer.done('SAN extension');
+  const r = DerReader.of(extnValue, seq);
+  const names: SubjectAltName[] = [];
+  while (r.hasMore()) names.push(describeGeneralName(r, r.read(undefined, 'SAN entry')));
+  return names;
+}
+
+/** Name (the contents of its SEQUENCE) → [{type: 'CN', value: 'x'}, ...]; [] when empty. */
+export function describeName(buf: Uint8Array, name: Tlv): NameAttribute[] {
   const attributes: NameAttribute[] = [];
-  for (const rdn of name) {
-    for (const atv of rdn) {
+  const rdns = DerReader.of(buf, name);
+  while (rdns.hasMore()) {
+    const atvs = DerReader.of(buf, rdns.read(TAG.set, 'RDN'));
+    if (!atvs.hasMore()) throw new DerError('RDN is empty');
+    while (atvs.hasMore()) {
+      const atv = DerReader.of(buf, atvs.read(TAG.sequence, 'attribute'));
+      const oid = decodeOid(atv.contents(atv.read(TAG.oid, 'attribute type')));
+      const value = atv.read(undefined, 'attribute value');
+      atv.done('attribute');
       attributes.push({
-        type: ATTRIBUTE_NAME_BY_OID[atv.type] ?? atv.type,
-        value: atv.value.anyValue
-          ? `#${Buffer.from(atv.value.anyValue).toString('hex')}`
-          : atv.value.toString(),
+        type: ATTRIBUTE_NAME_BY_OID[oid] ?? oid,
+        value: decodeString(value.tag, atv.contents(value)),
       });
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { derEnvelopeReason } from './der';
+import { derEnvelopeReason } from './der-reader';
 import { PemError, decodePemBlocks, encodePem } from './pem';
 
 describe('decodePemBlocks', () => {

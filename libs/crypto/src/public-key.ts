@@ -1,7 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { KEY_ALGORITHM_BY_OID } from './oids';
+import { DerReader, TAG, decodeBitString, decodeOid, unsignedBitLength } from './der-reader';
+import { CURVE_NAME_BY_OID, KEY_ALGORITHM_BY_OID, OID } from './oids';
 
 export interface PublicKeyDescription {
   algorithm: string;
@@ -9,15 +8,49 @@ export interface PublicKeyDescription {
   modulusBits?: number;
 }
 
-/** OpenSSL curve names → the NIST names used in our API. */
-const CURVE_BY_OPENSSL_NAME: Readonly<Record<string, string>> = {
-  prime256v1: 'P-256',
-  secp384r1: 'P-384',
-  secp521r1: 'P-521',
-  prime192v1: 'P-192',
-  secp224r1: 'P-224',
-  secp256k1: 'secp256k1',
-};
+export interface AlgorithmIdentifier {
+  algorithm: string;
+  /** DER encoding of the parameters, when present. */
+  parameters?: Uint8Array;
+}
+
+/** Reads an AlgorithmIdentifier SEQUENCE from `r`. */
+export function readAlgorithmIdentifier(r: DerReader, what: string): AlgorithmIdentifier {
+  const inner = DerReader.of(r.buf, r.read(TAG.sequence, what));
+  const algorithm = decodeOid(inner.contents(inner.read(TAG.oid, `${what} OID`)));
+  const params = inner.hasMore() ? inner.read(undefined, `${what} parameters`) : undefined;
+  inner.done(what);
+  return params ? { algorithm, parameters: inner.encoding(params) } : { algorithm };
+}
+
+/**
+ * Describes a SubjectPublicKeyInfo from its DER alone (curve from the parameters OID, RSA size
+ * from the modulus), without asking OpenSSL to load the key.
+ */
+export function describeSpki(spkiDer: Uint8Array): PublicKeyDescription {
+  const outer = new DerReader(spkiDer);
+  const r = DerReader.of(spkiDer, outer.read(TAG.sequence, 'public key'));
+  outer.done('public key');
+  const alg = readAlgorithmIdentifier(r, 'public key algorithm');
+  const key = decodeBitString(r.contents(r.read(TAG.bitString, 'public key bits')));
+  r.done('public key');
+  const description: PublicKeyDescription = {
+    algorithm: KEY_ALGORITHM_BY_OID[alg.algorithm] ?? alg.algorithm,
+  };
+  if (alg.algorithm === OID.ecPublicKey && alg.parameters?.[0] === TAG.oid) {
+    const params = new DerReader(alg.parameters);
+    const curveOid = decodeOid(params.contents(params.read(TAG.oid, 'curve')));
+    description.namedCurve = CURVE_NAME_BY_OID[curveOid] ?? curveOid;
+  }
+  if (alg.algorithm === OID.rsaEncryption || alg.algorithm === OID.rsassaPss) {
+    const rsa = new DerReader(key);
+    const fields = DerReader.of(key, rsa.read(TAG.sequence, 'RSA public key'));
+    description.modulusBits = unsignedBitLength(
+      fields.contents(fields.read(TAG.integer, 'RSA modulus')),
+    );
+  }
+  return description;
+}
 
 /** Loads an SPKI; undefined when OpenSSL cannot use it (unknown algorithm, bad point, ...). */
 export function loadSpki(spkiDer: Uint8Array): KeyObject | undefined {
@@ -26,27 +59,6 @@ export function loadSpki(spkiDer: Uint8Array): KeyObject | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function describePublicKey(
-  algorithmOid: string,
-  key: KeyObject | undefined,
-): PublicKeyDescription {
-  const description: PublicKeyDescription = {
-    algorithm: KEY_ALGORITHM_BY_OID[algorithmOid] ?? algorithmOid,
-  };
-  const details = key?.asymmetricKeyDetails;
-  if (details?.namedCurve) {
-    description.namedCurve = CURVE_BY_OPENSSL_NAME[details.namedCurve] ?? details.namedCurve;
-  }
-  if (details?.modulusLength) description.modulusBits = details.modulusLength;
-  return description;
-}
-
-/** Describes an SPKI given as DER; throws if it is not an SPKI structure. */
-export function describeSpki(spkiDer: Uint8Array): PublicKeyDescription {
-  const { algorithm } = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
-  return describePublicKey(algorithm.algorithm, loadSpki(spkiDer));
 }
 
 /** SPKI DER of any public or private key, the canonical form for comparing keys. */

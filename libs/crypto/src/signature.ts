@@ -1,8 +1,7 @@
 import { verify, constants, type KeyObject } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { RsaSaPssParams } from '@peculiar/asn1-rsa';
-import type { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { DerReader, TAG, decodeSmallUnsigned } from './der-reader';
 import { OID } from './oids';
+import { readAlgorithmIdentifier, type AlgorithmIdentifier } from './public-key';
 
 interface SignatureScheme {
   keyType: string;
@@ -32,6 +31,32 @@ const SCHEMES: Readonly<Record<string, SignatureScheme>> = {
   [OID.ed448]: { keyType: 'ed448', hash: null },
 };
 
+interface PssParams {
+  hash: string | undefined;
+  saltLength: number;
+}
+
+/** RSASSA-PSS-params (RFC 4055); absent fields take the SHA-1 / salt 20 defaults. */
+function readPssParams(parameters: Uint8Array | undefined): PssParams {
+  const params: PssParams = { hash: 'sha1', saltLength: 20 };
+  if (!parameters) return params;
+  const outer = new DerReader(parameters);
+  const r = DerReader.of(parameters, outer.read(TAG.sequence, 'PSS parameters'));
+  const hash = r.readOptional(0xa0);
+  if (hash)
+    params.hash =
+      HASH_BY_OID[readAlgorithmIdentifier(DerReader.of(parameters, hash), 'PSS hash').algorithm];
+  r.readOptional(0xa1); // MGF1 with the same hash is all OpenSSL verifies against anyway.
+  const salt = r.readOptional(0xa2);
+  if (salt) {
+    const inner = DerReader.of(parameters, salt);
+    params.saltLength = decodeSmallUnsigned(
+      inner.contents(inner.read(TAG.integer, 'PSS salt length')),
+    );
+  }
+  return params;
+}
+
 function verifyPss(
   alg: AlgorithmIdentifier,
   data: Uint8Array,
@@ -39,19 +64,12 @@ function verifyPss(
   key: KeyObject,
 ): boolean {
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return false;
-  const params = alg.parameters
-    ? AsnConvert.parse(alg.parameters, RsaSaPssParams)
-    : new RsaSaPssParams();
-  const hash = HASH_BY_OID[params.hashAlgorithm.algorithm];
+  const { hash, saltLength } = readPssParams(alg.parameters);
   if (!hash) return false;
   return verify(
     hash,
     data,
-    {
-      key,
-      padding: constants.RSA_PKCS1_PSS_PADDING,
-      saltLength: params.saltLength,
-    },
+    { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength },
     signature,
   );
 }
