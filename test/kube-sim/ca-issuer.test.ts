@@ -134,4 +134,15 @@ describe('CA issuer simulator', () => {
       issuer.setDelay(0);
     }
   });
+
+  it('keeps issuing after the API server goes down and comes back, and after a compaction', async () => {
+    await sim.faults.goDown();
+    await new Promise((r) => setTimeout(r, 100));
+    await sim.faults.comeUp();
+    sim.faults.compact();
+    sim.faults.dropWatches();
+    await submit('after-outage', 'Approved');
+    expect(readyCondition(await ready('after-outage'))).toMatchObject({ status: 'True', reason: 'Issued' });
+    expect(issuer.stats().issued).toBeGreaterThanOrEqual(4);
+  });
 });

@@ -12,6 +12,7 @@ export class Listener {
     this.server = tls ? createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, handler) : createHttpServer(handler);
     this.server.keepAliveTimeout = 60_000;
     this.server.on('connection', (socket: Socket) => {
+      socket.setNoDelay(true);
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
