@@ -1,6 +1,5 @@
 // Runs the BUILT approver (dist/apps/approver/main.js) as a child process against kube-sim.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { KubeSim } from '../kube-sim';
 
@@ -9,38 +8,23 @@ export const APPROVER_MAIN = join(ROOT, 'dist/apps/approver/main.js');
 export const CR_PATH = (ns: string, name = '') =>
   `/apis/cert-manager.io/v1/namespaces/${ns}/certificaterequests${name ? `/${name}` : ''}`;
 
-function newestSourceMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(path));
-    else if (entry.name.endsWith('.ts') && !/\.(spec|test)\.ts$/.test(entry.name)) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
-    }
-  }
-  return newest;
-}
+// Rebuild when dist is missing or older than any approver/lib source. Test files run in
+// parallel: the lock makes one build while the others wait and then find it fresh.
+const BUILD_IF_STALE = `
+  fresh=$(find apps/approver/src libs/*/src -name '*.ts' ! -name '*.spec.ts' -newer dist/apps/approver/main.js 2>/dev/null | head -1)
+  if [ ! -f dist/apps/approver/main.js ] || [ -n "$fresh" ]; then npx nest build approver; fi`;
 
-/** Builds the approver when dist is missing or older than its sources (npm test builds first). */
+/** Builds the approver when dist is missing or stale (the root `npm test` builds first). */
 export function ensureApproverBuilt(): void {
-  const sources = [
-    join(ROOT, 'apps/approver/src'),
-    ...readdirSync(join(ROOT, 'libs')).map((l) => join(ROOT, 'libs', l, 'src')),
-  ];
-  const stale = () =>
-    !existsSync(APPROVER_MAIN) ||
-    statSync(APPROVER_MAIN).mtimeMs <
-      Math.max(...sources.filter(existsSync).map(newestSourceMtime));
-  if (!stale()) return;
-  // Test files run in parallel; one builds, the others wait on the lock and then find it fresh.
-  execFileSync(
-    'flock',
-    ['/tmp/spiffe-csi-approver-build.lock', 'sh', '-c', 'npx nest build approver >/dev/null'],
-    {
+  try {
+    execFileSync('flock', ['/tmp/spiffe-csi-approver-build.lock', 'sh', '-c', BUILD_IF_STALE], {
       cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
+      encoding: 'utf8',
+    });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    throw new Error(`npx nest build approver failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
 }
 
 export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
@@ -129,7 +113,8 @@ export async function startApprover(sim: KubeSim, args: string[] = []): Promise<
       check();
     });
 
-  const listening = await waitForLog((l) => l.msg === 'approver listening');
+  // Generous: a loaded CI machine can take seconds just to load the modules.
+  const listening = await waitForLog((l) => l.msg === 'approver listening', 60_000);
   const portOf = (address: unknown) =>
     typeof address === 'string' ? Number(address.split(':').pop()) : undefined;
   const readinessPort = portOf(listening.readinessAddress) as number;
