@@ -23,7 +23,9 @@ export function ensureApproverBuilt(): void {
     });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
-    throw new Error(`npx nest build approver failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`npx nest build approver failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`, {
+      cause: err,
+    });
   }
 }
 
