@@ -209,7 +209,7 @@ export class LeaseLeaderElector {
             acquireTime: spec.acquireTime ?? now,
             leaseTransitions: spec.leaseTransitions ?? 0,
           }
-        : { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + (holder ? 1 : 0) };
+        : { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 };
     try {
       const body: Lease = { ...current, spec: next };
       this.observe(await this.conn.request<Lease>('PUT', this.path, { body, timeoutMs }));
