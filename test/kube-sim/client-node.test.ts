@@ -1,5 +1,5 @@
 import {
-  CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch, type ApiException,
+  CoreV1Api, CustomObjectsApi, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, Watch, type ApiException,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from './index';
@@ -67,5 +67,22 @@ describe('@kubernetes/client-node against kube-sim (TLS, kubeconfig from writeKu
     sim.faults.dropWatches();
     await eventually(() => (ended ? true : undefined));
     req.abort();
+  });
+
+  it('an informer lists, watches and relists after a compaction and dropped watches', async () => {
+    const core = kc.makeApiClient(CoreV1Api);
+    await core.createNamespacedConfigMap({ namespace: 'ci', body: { metadata: { name: 'first' } } });
+    const informer = makeInformer(kc, '/api/v1/namespaces/ci/configmaps', () => core.listNamespacedConfigMap({ namespace: 'ci' }));
+    const added: string[] = [];
+    informer.on('add', (o) => added.push(o.metadata!.name!));
+    informer.on('error', () => setTimeout(() => void informer.start(), 50));
+    await informer.start();
+    await eventually(() => (added.includes('first') ? true : undefined));
+    sim.faults.compact();
+    sim.faults.dropWatches();
+    await core.createNamespacedConfigMap({ namespace: 'ci', body: { metadata: { name: 'second' } } });
+    await eventually(() => (added.includes('second') ? true : undefined));
+    expect(informer.list().map((o) => o.metadata?.name).sort()).toEqual(['first', 'second']);
+    await informer.stop();
   });
 });

@@ -50,7 +50,17 @@ export class WatchHub {
       return;
     }
 
+    let corked = false;
     const send = (line: string) => {
+      // Coalesce the events of one tick into one socket write.
+      if (!corked) {
+        corked = true;
+        res.cork();
+        setImmediate(() => {
+          corked = false;
+          res.uncork();
+        });
+      }
       res.write(line);
       if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
     };
