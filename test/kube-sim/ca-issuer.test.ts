@@ -120,7 +120,7 @@ describe('CA issuer simulator', () => {
 
   it('setCertDuration overrides spec.duration; conflicting status writes are retried', async () => {
     issuer.setCertDuration(120_000);
-    issuer.setDelay(200);
+    issuer.setDelay(500); // long enough for the test to arm the conflicts before the issuer writes
     try {
       await submit('short', 'Approved');
       sim.faults.conflictNextStatusWrites(2); // the issuer's first two writes hit 409
