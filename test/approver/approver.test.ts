@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../kube-sim';
 import { buildCsr, driverCsr, spiffeIdOf, USAGES, type CsrSpec } from './fixtures';
-import { ensureApproverBuilt, startApprover, type ApproverProcess } from './harness';
+import { APPROVER_MAIN, ensureApproverBuilt, startApprover, type ApproverProcess } from './harness';
 import {
   createAs,
   decisionOf,
@@ -137,5 +137,27 @@ describe('approver process against kube-sim', () => {
     expect(logText).not.toContain(String(stored(sim, crs[0])?.spec.request).slice(0, 40));
     expect(logText).not.toContain('BEGIN CERTIFICATE REQUEST');
     expect(logText).not.toContain(sim.adminToken);
+  });
+});
+
+describe('approver startup errors', () => {
+  it('exits 1 with a JSON error line for an unusable kubeconfig', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const run = spawnSync(
+      process.execPath,
+      [APPROVER_MAIN, '--kubeconfig=/nonexistent/kubeconfig'],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(run.status).toBe(1);
+    const fatal = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .find((l) => l.level === 60);
+    expect(fatal?.msg).toBe('approver failed to start');
+    expect(run.stdout).toContain('kubeconfig file not found: /nonexistent/kubeconfig');
   });
 });

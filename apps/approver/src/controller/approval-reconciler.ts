@@ -39,6 +39,9 @@ export class ApprovalReconciler {
   constructor(private readonly deps: ReconcilerDeps) {
     this.queue = new WorkQueue((key) => this.reconcile(key), {
       concurrency: deps.concurrency ?? 8,
+      // Like controller-runtime: keep retrying (backoff capped at 30 s) until it is written,
+      // decided elsewhere or deleted; a request must not stay undecided for want of an event.
+      maxRetries: Number.POSITIVE_INFINITY,
       onError: (key, error, willRetry) =>
         deps.logger.warn(
           { ...splitKey(key), err: error, willRetry },
