@@ -1,0 +1,101 @@
+// The whole product on loopback: kube-sim + CA issuer simulator in this process, the BUILT
+// approver and driver as child processes, and a gRPC client on the driver's unix socket.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCaIssuerSim, type CaIssuerSim } from '../kube-sim/ca-issuer';
+import { startKubeSim, type KubeSim } from '../kube-sim';
+import { connectCsiClient, type CsiClient } from '../csi-grpc/harness';
+import { LinuxMounter } from '../../apps/csi-driver/src/storage/mounter';
+import { startJsonProcess, type JsonProcess } from '../support/json-process';
+import { podVolume, type PodSpec, type PodVolume } from './kubelet';
+
+export const IS_ROOT = process.getuid?.() === 0;
+export const TRUST_DOMAIN = 'example.org';
+export const ISSUER = { name: 'spiffe-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' };
+
+export interface StackOptions {
+  driverArgs?: string[];
+  approverArgs?: string[];
+  /** Issued certificates last this long (the issuer overrides spec.duration). */
+  certDurationMs?: number;
+  withApprover?: boolean;
+  echoLogs?: boolean;
+}
+
+export interface Stack {
+  sim: KubeSim;
+  issuer: CaIssuerSim;
+  approver?: JsonProcess;
+  driver: JsonProcess;
+  csi: CsiClient;
+  workDir: string;
+  dataRoot: string;
+  podsDir: string;
+  socketPath: string;
+  driverArgs: string[];
+  pod(spec: PodSpec): PodVolume;
+  publish(volume: PodVolume): Promise<Record<string, unknown>>;
+  unpublish(volume: PodVolume): Promise<Record<string, unknown>>;
+  /** SIGKILLs the driver (optionally) and starts a new one over the same data root and socket. */
+  restartDriver(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const workDir = await mkdtemp(join(tmpdir(), 'spiffe-e2e-'));
+  const dataRoot = join(workDir, 'csi-data-dir');
+  const podsDir = join(workDir, 'pods');
+  const socketPath = join(workDir, 'plugin', 'csi.sock');
+  const sim = await startKubeSim();
+  const issuer = await startCaIssuerSim({
+    url: sim.url, token: sim.adminToken, issuerName: ISSUER.name, issuerKind: ISSUER.kind,
+    certDurationMs: opts.certDurationMs,
+  });
+  const kubeconfig = sim.writeKubeconfig(sim.adminToken, join(workDir, 'kubeconfig'));
+  const shared = [`--kubeconfig=${kubeconfig}`, `--trust-domain=${TRUST_DOMAIN}`, `--issuer-name=${ISSUER.name}`,
+    `--issuer-kind=${ISSUER.kind}`, '--readiness-probe-bind-address=127.0.0.1:0', '--metrics-bind-address=127.0.0.1:0'];
+  const approver = opts.withApprover === false ? undefined : await startJsonProcess('approver', [
+    ...shared, '--leader-election-namespace=cert-manager', '--leader-election-lease-duration=2s',
+    '--leader-election-renew-deadline=1500ms', '--leader-election-retry-period=200ms', ...(opts.approverArgs ?? []),
+  ], { echo: opts.echoLogs });
+  const driverArgs = [...shared, '--node-id=node-a', `--endpoint=unix://${socketPath}`, `--data-root=${dataRoot}`,
+    ...(opts.driverArgs ?? [])];
+  const stack: Stack = {
+    sim, issuer, approver, workDir, dataRoot, podsDir, socketPath, driverArgs,
+    driver: await startJsonProcess('csi-driver', driverArgs, { echo: opts.echoLogs }),
+    csi: connectCsiClient(`unix://${socketPath}`),
+    pod: (spec) => podVolume(sim, podsDir, spec),
+    publish: (volume) => stack.csi.node.NodePublishVolume(volume.request),
+    unpublish: (volume) =>
+      stack.csi.node.NodeUnpublishVolume({ volume_id: volume.volumeId, target_path: volume.targetPath }),
+    restartDriver: async (signal = 'SIGKILL') => {
+      stack.csi.close();
+      await stack.driver.stop(signal);
+      stack.driver = await startJsonProcess('csi-driver', driverArgs, { echo: opts.echoLogs });
+      stack.csi = connectCsiClient(`unix://${socketPath}`);
+    },
+    stop: async () => {
+      stack.csi.close();
+      await stack.driver.stop();
+      await approver?.stop();
+      await issuer.stop();
+      await sim.close();
+      await unmountAllUnder(workDir);
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
+
+/** Leaves no mount behind, deepest first, even when a test failed half-way. */
+export async function unmountAllUnder(dir: string): Promise<void> {
+  if (!IS_ROOT) return;
+  const { readFile } = await import('node:fs/promises');
+  const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n')
+    .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((p): p is string => !!p && p.startsWith(dir))
+    .sort((a, b) => b.length - a.length);
+  const mounter = new LinuxMounter();
+  for (const m of mounts) await mounter.unmount(m).catch(() => undefined);
+}
