@@ -58,7 +58,7 @@ export function checkUsages(usages: unknown): PolicyFailure[] {
   else {
     if (missing.length) problems.push(`missing ${missing.join(', ')}`);
     if (unexpected.length) problems.push(`unexpected ${unexpected.slice(0, 5).join(', ')}`);
-    if (duplicated.size) problems.push(`duplicated ${[...duplicated].join(', ')}`);
+    if (duplicated.size) problems.push(`duplicated ${[...duplicated].slice(0, 5).join(', ')}`);
   }
   if (problems.length === 0) return [];
   return [
