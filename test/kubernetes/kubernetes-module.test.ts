@@ -37,6 +37,24 @@ describe('KubernetesModule', () => {
     await moduleRef.close();
   });
 
+  it('works against a plain-http API server too', async () => {
+    const plain = await startKubeSim();
+    try {
+      const conn = KubeConnection.load({
+        kubeconfig: plain.writeKubeconfig(plain.adminToken),
+        env: {},
+      });
+      const created = await new CertificateRequestApi(conn).create(
+        'plain',
+        newRequest('over-http'),
+      );
+      expect(created.spec.username).toBe('kube-admin');
+      conn.close();
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('fails module start-up with a clear KubeConfigError when the kubeconfig is missing', async () => {
     const build = Test.createTestingModule({
       imports: [KubernetesModule.forRoot({ kubeconfig: '/nonexistent/kubeconfig' })],

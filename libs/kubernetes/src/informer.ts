@@ -175,7 +175,7 @@ export class Informer<T extends KubeObject> {
         query: { ...this.selectors(), limit: this.opts.pageSize ?? 500, continue: cont },
         signal,
       });
-      items.push(...(page.items ?? []));
+      items.push(...withTypeMeta(page));
       rv = page.metadata?.resourceVersion ?? rv;
       cont = page.metadata?.continue || undefined;
     } while (cont && !signal.aborted);
@@ -226,6 +226,12 @@ export class Informer<T extends KubeObject> {
       fieldSelector: this.opts.fieldSelector || undefined,
     };
   }
+}
+
+/** List items carry no apiVersion/kind (watch events do); stamp them so cached objects are uniform. */
+function withTypeMeta<T extends KubeObject>(page: KubeList<T>): T[] {
+  const kind = page.kind?.replace(/List$/, '');
+  return (page.items ?? []).map((i) => ({ apiVersion: page.apiVersion, kind, ...i }));
 }
 
 const resumable = (e: unknown): boolean =>
