@@ -52,13 +52,15 @@ export class WatchHub {
 
     let corked = false;
     const send = (line: string) => {
+      // A timer (bookmark) can fire after the stream was ended by a timeout or dropWatches().
+      if (res.writableEnded || res.destroyed) return;
       // Coalesce the events of one tick into one socket write.
       if (!corked) {
         corked = true;
         res.cork();
         setImmediate(() => {
           corked = false;
-          res.uncork();
+          if (!res.destroyed) res.uncork();
         });
       }
       res.write(line);
