@@ -29,7 +29,7 @@ afterAll(async () => {
 
 describe('approver process against kube-sim', () => {
   it('becomes ready, serving /readyz and /metrics on the logged ports', async () => {
-    await expect.poll(() => approver.isReady(), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => approver.isReady(), { timeout: 30_000 }).toBe(true);
     expect(await approver.metrics()).toContain('certmanager_csi_spiffe_approver_leader 1');
   });
 

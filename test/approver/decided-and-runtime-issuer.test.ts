@@ -105,7 +105,7 @@ describe('requests decided elsewhere, and the runtime issuance ConfigMap', () =>
       expect(statusWrites(sim, cr)).toBe(1); // ours, by hand
       expect(decisionOf(sim, cr)?.reason).toBe('SomeoneElse');
     }
-  });
+  }, 60_000);
 
   it('approves for the ConfigMap issuer while it exists, not for the flags issuer', async () => {
     const forFlags = await createAs(sim, 'app', { csrPem, issuerRef: FLAG_ISSUER });
@@ -142,5 +142,5 @@ describe('requests decided elsewhere, and the runtime issuance ConfigMap', () =>
     await waitForDecision(sim, await createAs(sim, 'app', { csrPem, issuerRef: FLAG_ISSUER }));
     await new Promise((r) => setTimeout(r, 200));
     expect(decisionOf(sim, afterDelete)).toBeUndefined();
-  });
+  }, 90_000);
 });

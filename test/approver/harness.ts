@@ -88,7 +88,7 @@ export async function startApprover(sim: KubeSim, args: string[] = []): Promise<
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
-  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 10_000) =>
+  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 20_000) =>
     new Promise<LogLine>((resolveLine, reject) => {
       const check = () => {
         const found = logs.find(match);
@@ -141,7 +141,7 @@ export async function startApprover(sim: KubeSim, args: string[] = []): Promise<
 /** Polls until `check` yields a value other than undefined. */
 export async function eventually<T>(
   check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -39,7 +39,7 @@ describe('two approver replicas', () => {
   it('exactly one decides each request; the other takes over when the leader is SIGKILLed', async () => {
     replicas = await Promise.all([startApprover(sim), startApprover(sim)]);
     await Promise.all(
-      replicas.map((r) => expect.poll(() => r.isReady(), { timeout: 10_000 }).toBe(true)),
+      replicas.map((r) => expect.poll(() => r.isReady(), { timeout: 30_000 }).toBe(true)),
     );
     const leader = await leaderOf(replicas);
     const standby = replicas.find((r) => r !== leader)!;
@@ -60,11 +60,11 @@ describe('two approver replicas', () => {
     const second = await Promise.all(
       Array.from({ length: 5 }, () => createAs(sim, 'app', { csrPem })),
     );
-    await Promise.all(second.map((cr) => waitForDecision(sim, cr, 15_000)));
+    await Promise.all(second.map((cr) => waitForDecision(sim, cr, 30_000)));
     expect(standby.logs.some(isLeaderLine)).toBe(true);
     expect(decisionsLogged(standby, second)).toBe(5);
     for (const cr of second) expect(statusWrites(sim, cr)).toBe(1);
-  });
+  }, 120_000);
 
   it('SIGTERM releases the lease and exits 0, so a successor needs not wait', async () => {
     const leader = await leaderOf(
@@ -74,12 +74,12 @@ describe('two approver replicas', () => {
     expect(leaderIdentity).toBeTruthy();
     const successor = await startApprover(sim);
     replicas.push(successor);
-    await expect.poll(() => successor.isReady(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => successor.isReady(), { timeout: 30_000 }).toBe(true);
     expect(successor.logs.some(isLeaderLine)).toBe(false);
 
     expect(await leader.stop('SIGTERM')).toBe(0);
     expect(leader.logs.some((l) => l.msg === 'released leader lease')).toBe(true);
-    await successor.waitForLog(isLeaderLine, 10_000);
+    await successor.waitForLog(isLeaderLine, 30_000);
     expect(holder()).not.toBe(leaderIdentity);
-  });
+  }, 120_000);
 });

@@ -48,7 +48,7 @@ export function decisionOf(sim: KubeSim, cr: StoredRequest): Condition | undefin
 export function waitForDecision(
   sim: KubeSim,
   cr: StoredRequest,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<Condition> {
   return eventually(() => decisionOf(sim, cr), timeoutMs);
 }

@@ -38,10 +38,10 @@ describe('approver under API faults', () => {
       Array.from({ length: 5 }, () => createAs(sim, 'app', { csrPem })),
     );
     const all = [...before, ...during, ...after];
-    await Promise.all(all.map((cr) => waitForDecision(sim, cr, 15_000)));
+    await Promise.all(all.map((cr) => waitForDecision(sim, cr, 30_000)));
     await new Promise((r) => setTimeout(r, 300));
     for (const cr of all) expect(statusWrites(sim, cr)).toBe(1);
-  });
+  }, 90_000);
 
   it('retries failed status writes and re-reads on conflicts, writing one decision', async () => {
     sim.faults.conflictNextStatusWrites(2);
@@ -59,5 +59,5 @@ describe('approver under API faults', () => {
     expect(
       approver.logs.some((l) => l.msg === 'writing the decision failed' && l.willRetry === true),
     ).toBe(true);
-  });
+  }, 90_000);
 });
