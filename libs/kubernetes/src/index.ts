@@ -15,3 +15,5 @@ export * from './lease.types';
 export * from './logger';
 export * from './objects';
 export type { WatchEvent, WatchEventType } from './watch-stream';
+export * from './issuer-ref';
+export * from './runtime-issuer';
