@@ -1,6 +1,7 @@
 import type { IssuanceTarget } from '../issuance/svid-issuer';
 import { CONTEXT_POD_NAME, CONTEXT_POD_UID } from '../csi/volume-context-keys';
 import type { VolumeMetadata } from './seams';
+import type { VolumeIdentity } from './volume-manager';
 
 // The Pod's token lives in the volume context, under a key the metadata store's redaction masks
 // ("token"), so a logged metadata never shows it. Kubelet refreshes it on every republish.
@@ -17,20 +18,10 @@ export interface ManagedVolume extends VolumeMetadata {
   };
 }
 
-export interface StoredIdentity {
-  namespace: string;
-  serviceAccount: string;
-  spiffeId: string;
-  token: string;
-  tokenExpiresAt?: Date;
-  podName?: string;
-  podUid?: string;
-}
-
 /** The metadata to store for a publish: fresh context and token, earlier issuance facts kept. */
 export function withIdentity(
   base: { volumeId: string; targetPath: string; volumeContext: Record<string, string>; fsGroup?: number },
-  identity: StoredIdentity,
+  identity: VolumeIdentity,
   previous?: ManagedVolume,
 ): ManagedVolume {
   const meta: ManagedVolume = {

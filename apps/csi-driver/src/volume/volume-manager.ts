@@ -18,15 +18,18 @@ export interface PublishRequest {
   targetPath: string;
   volumeContext: Record<string, string>;
   fsGroup?: number; // resolved from attribute or volume_mount_group
-  identity: {
-    namespace: string;
-    serviceAccount: string;
-    spiffeId: string;
-    token: string;
-    tokenExpiresAt?: Date;
-    podName?: string;
-    podUid?: string;
-  };
+  identity: VolumeIdentity;
+}
+
+/** Who the volume is for: from the Pod's ServiceAccount token, checked against the Pod info. */
+export interface VolumeIdentity {
+  namespace: string;
+  serviceAccount: string;
+  spiffeId: string;
+  token: string;
+  tokenExpiresAt?: Date;
+  podName?: string;
+  podUid?: string;
 }
 
 export interface VolumeManager {
