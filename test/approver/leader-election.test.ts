@@ -50,7 +50,8 @@ describe('two approver replicas', () => {
     await Promise.all(first.map((cr) => waitForDecision(sim, cr)));
     await new Promise((r) => setTimeout(r, 300));
     for (const cr of first) expect(statusWrites(sim, cr)).toBe(1);
-    expect(decisionsLogged(leader, first)).toBe(10);
+    // The log line follows the status write; wait for it rather than race it.
+    await eventually(() => (decisionsLogged(leader, first) === 10 ? true : undefined));
     expect(decisionsLogged(standby, first)).toBe(0);
     expect(standby.logs.some(isLeaderLine)).toBe(false);
     expect(await standby.metrics()).toContain('certmanager_csi_spiffe_approver_leader 0');
@@ -62,7 +63,7 @@ describe('two approver replicas', () => {
     );
     await Promise.all(second.map((cr) => waitForDecision(sim, cr, 30_000)));
     expect(standby.logs.some(isLeaderLine)).toBe(true);
-    expect(decisionsLogged(standby, second)).toBe(5);
+    await eventually(() => (decisionsLogged(standby, second) === 5 ? true : undefined));
     for (const cr of second) expect(statusWrites(sim, cr)).toBe(1);
   }, 120_000);
 
