@@ -30,7 +30,10 @@ afterAll(async () => {
 describe('approver process against kube-sim', () => {
   it('becomes ready, serving /readyz and /metrics on the logged ports', async () => {
     await expect.poll(() => approver.isReady(), { timeout: 30_000 }).toBe(true);
-    expect(await approver.metrics()).toContain('certmanager_csi_spiffe_approver_leader 1');
+    // Ready means the election runs; holding the lease follows shortly after.
+    await expect
+      .poll(() => approver.metrics(), { timeout: 30_000 })
+      .toContain('certmanager_csi_spiffe_approver_leader 1');
   });
 
   it('approves a valid request made with the ServiceAccount token', async () => {

@@ -60,4 +60,21 @@ describe('approver under API faults', () => {
       approver.logs.some((l) => l.msg === 'writing the decision failed' && l.willRetry === true),
     ).toBe(true);
   }, 90_000);
+
+  it('is not ready while the API server is unreachable, and becomes ready when it is back', async () => {
+    await sim.faults.goDown();
+    const late = await startApprover(sim);
+    try {
+      const res = await fetch(`http://127.0.0.1:${late.readinessPort}/readyz`);
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: Record<string, { status: string }> };
+      expect(body.error['informer-synced'].status).toBe('down');
+      expect((await fetch(`http://127.0.0.1:${late.readinessPort}/livez`)).status).toBe(200);
+      await sim.faults.comeUp();
+      await expect.poll(() => late.isReady(), { timeout: 30_000 }).toBe(true);
+    } finally {
+      await sim.faults.comeUp();
+      await late.stop('SIGKILL');
+    }
+  }, 90_000);
 });
