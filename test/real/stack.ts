@@ -1,0 +1,131 @@
+// The whole product against the REAL kube-apiserver: the chart's RBAC applied, the CA issuer
+// simulator as a controller, the BUILT approver(s) and driver as child processes running with
+// their own ServiceAccounts' tokens, and Pods whose volumes carry TokenRequest-made tokens.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { connectCsiClient, type CsiClient } from '../csi-grpc/harness';
+import { podVolume, type PodSpec, type PodVolume } from '../e2e/kubelet';
+import { ISSUER, TRUST_DOMAIN, unmountAllUnder } from '../e2e/stack';
+import { startCaIssuerSim, type CaIssuerSim } from '../kube-sim/ca-issuer';
+import { startJsonProcess, type JsonProcess } from '../support/json-process';
+import { applyChartRbac, grantWorkload, type ChartRbac } from './chart-rbac';
+import { readApiserverState, RealCluster } from './cluster';
+
+export { ISSUER, TRUST_DOMAIN };
+
+/** Why this tier cannot run here ('' when it can). */
+export const SKIP_REASON = inject('realApiserverSkipReason') || (inject('realApiserverDir') ? '' : 'no apiserver');
+
+/** A fresh name per run: the apiserver may be reused (REAL_APISERVER_KEEP=1) and namespaces never die here. */
+export const uniqueNamespace = (prefix: string) => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+export function connectCluster(): RealCluster {
+  return new RealCluster(readApiserverState(inject('realApiserverDir')));
+}
+
+export interface RealStackOptions {
+  driverArgs?: string[];
+  approverArgs?: string[];
+  approvers?: number;
+  certDurationMs?: number;
+  runtimeIssuanceConfigMap?: string;
+  echoLogs?: boolean;
+}
+
+export interface RealPod {
+  pod: { namespace: string; serviceAccount: string; name: string; uid: string };
+  volumeId: string;
+  targetPath: string;
+  /** kubelet's NodePublishVolume request with a fresh Pod-bound token. */
+  request(): Promise<Record<string, unknown>>;
+}
+
+export interface RealStack {
+  cluster: RealCluster;
+  rbac: ChartRbac;
+  issuer: CaIssuerSim;
+  approvers: JsonProcess[];
+  driver: JsonProcess;
+  csi: CsiClient;
+  dataRoot: string;
+  /** A Pod object in `namespace` whose ServiceAccount may only create CertificateRequests. */
+  pod(spec: Omit<PodSpec, 'name' | 'uid'>): Promise<RealPod>;
+  publish(pod: RealPod): Promise<Record<string, unknown>>;
+  unpublish(pod: RealPod): Promise<Record<string, unknown>>;
+  startApprover(): Promise<JsonProcess>;
+  restartDriver(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const PROBES = ['--readiness-probe-bind-address=127.0.0.1:0', '--metrics-bind-address=127.0.0.1:0'];
+export const FAST_LEASE_ARGS = ['--leader-election-lease-duration=2s', '--leader-election-renew-deadline=1500ms',
+  '--leader-election-retry-period=200ms'];
+
+export async function startRealStack(o: RealStackOptions = {}): Promise<RealStack> {
+  const cluster = connectCluster();
+  const workDir = await mkdtemp(join(tmpdir(), 'spiffe-real-'));
+  const dataRoot = join(workDir, 'csi-data-dir');
+  const podsDir = join(workDir, 'pods');
+  const socketPath = join(workDir, 'plugin', 'csi.sock');
+  const rbac = await applyChartRbac(cluster, uniqueNamespace('csi-driver-spiffe'), { runtimeIssuanceConfigMap: o.runtimeIssuanceConfigMap });
+  // cert-manager's controller has its own broad RBAC; the issuer stand-in runs as admin.
+  const issuer = await startCaIssuerSim({ url: cluster.state.url, token: cluster.state.adminToken, caPem: cluster.state.caPem,
+    issuerName: ISSUER.name, issuerKind: ISSUER.kind, certDurationMs: o.certDurationMs });
+  const kubeconfigOf = async (serviceAccount: string) =>
+    cluster.writeKubeconfig(await cluster.serviceAccountToken(rbac.namespace, serviceAccount, { expirationSeconds: 7200 }),
+      join(workDir, `kubeconfig-${serviceAccount}`));
+  const runtime = o.runtimeIssuanceConfigMap
+    ? [`--runtime-issuance-config-map-name=${o.runtimeIssuanceConfigMap}`, `--runtime-issuance-config-map-namespace=${rbac.namespace}`] : [];
+  const shared = [`--trust-domain=${TRUST_DOMAIN}`, `--issuer-name=${ISSUER.name}`, `--issuer-kind=${ISSUER.kind}`,
+    `--csi-driver-name=${rbac.leaseName}`, ...PROBES, ...runtime];
+  const approverArgs = [`--kubeconfig=${await kubeconfigOf(rbac.approverServiceAccount)}`, ...shared,
+    `--leader-election-namespace=${rbac.namespace}`, ...FAST_LEASE_ARGS, ...(o.approverArgs ?? [])];
+  const driverArgs = [`--kubeconfig=${await kubeconfigOf(rbac.driverServiceAccount)}`, ...shared, '--node-id=node-a',
+    `--endpoint=unix://${socketPath}`, `--data-root=${dataRoot}`, ...(o.driverArgs ?? [])];
+  const startApprover = () => startJsonProcess('approver', approverArgs, { echo: o.echoLogs });
+  const approvers: JsonProcess[] = [];
+  for (let i = 0; i < (o.approvers ?? 1); i++) approvers.push(await startApprover());
+
+  const stack: RealStack = {
+    cluster, rbac, issuer, approvers, dataRoot,
+    driver: await startJsonProcess('csi-driver', driverArgs, { echo: o.echoLogs }),
+    csi: connectCsiClient(`unix://${socketPath}`),
+    pod: async (spec) => {
+      await grantWorkload(cluster, spec.namespace, spec.serviceAccount);
+      const created = await cluster.createPod(spec.namespace, `${spec.serviceAccount}-${randomBytes(3).toString('hex')}`, spec.serviceAccount);
+      const volumeFor = (token: string): PodVolume =>
+        podVolume({ serviceAccountToken: () => token }, podsDir, { ...spec, ...created });
+      const first = volumeFor('');
+      return {
+        pod: first.pod, volumeId: first.volumeId, targetPath: first.targetPath,
+        request: async () => volumeFor(await cluster.serviceAccountToken(spec.namespace, spec.serviceAccount, { pod: created })).request,
+      };
+    },
+    publish: async (pod) => stack.csi.node.NodePublishVolume(await pod.request()),
+    unpublish: (pod) => stack.csi.node.NodeUnpublishVolume({ volume_id: pod.volumeId, target_path: pod.targetPath }),
+    startApprover: async () => {
+      const approver = await startApprover();
+      approvers.push(approver);
+      return approver;
+    },
+    restartDriver: async (signal = 'SIGKILL') => {
+      stack.csi.close();
+      await stack.driver.stop(signal);
+      stack.driver = await startJsonProcess('csi-driver', driverArgs, { echo: o.echoLogs });
+      stack.csi = connectCsiClient(`unix://${socketPath}`);
+    },
+    stop: async () => {
+      stack.csi.close();
+      await stack.driver.stop();
+      for (const a of approvers) await a.stop();
+      await issuer.stop();
+      cluster.close();
+      await unmountAllUnder(workDir);
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
+}
