@@ -21,15 +21,24 @@ export interface StackOptions {
   certDurationMs?: number;
   withApprover?: boolean;
   echoLogs?: boolean;
+  /** Append both apps' raw output to this file (the demo keeps logs out of its own output). */
+  logFile?: string;
 }
 
-export interface Stack {
+/** Everything but the driver: what runs without root. */
+export interface ControlPlane {
   sim: KubeSim;
   issuer: CaIssuerSim;
   approver?: JsonProcess;
+  workDir: string;
+  /** Flags both apps share (kubeconfig, trust domain, issuer, probe addresses). */
+  sharedArgs: string[];
+  stop(): Promise<void>;
+}
+
+export interface Stack extends ControlPlane {
   driver: JsonProcess;
   csi: CsiClient;
-  workDir: string;
   dataRoot: string;
   podsDir: string;
   socketPath: string;
@@ -39,53 +48,88 @@ export interface Stack {
   unpublish(volume: PodVolume): Promise<Record<string, unknown>>;
   /** SIGKILLs the driver (optionally) and starts a new one over the same data root and socket. */
   restartDriver(signal?: NodeJS.Signals): Promise<void>;
-  stop(): Promise<void>;
 }
 
-export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const workDir = await mkdtemp(join(tmpdir(), 'spiffe-e2e-'));
-  const dataRoot = join(workDir, 'csi-data-dir');
-  const podsDir = join(workDir, 'pods');
-  const socketPath = join(workDir, 'plugin', 'csi.sock');
-  const sim = await startKubeSim();
-  const issuer = await startCaIssuerSim({
-    url: sim.url, token: sim.adminToken, issuerName: ISSUER.name, issuerKind: ISSUER.kind,
-    certDurationMs: opts.certDurationMs,
-  });
-  const kubeconfig = sim.writeKubeconfig(sim.adminToken, join(workDir, 'kubeconfig'));
-  const shared = [`--kubeconfig=${kubeconfig}`, `--trust-domain=${TRUST_DOMAIN}`, `--issuer-name=${ISSUER.name}`,
-    `--issuer-kind=${ISSUER.kind}`, '--readiness-probe-bind-address=127.0.0.1:0', '--metrics-bind-address=127.0.0.1:0'];
-  const approver = opts.withApprover === false ? undefined : await startJsonProcess('approver', [
-    ...shared, '--leader-election-namespace=cert-manager', '--leader-election-lease-duration=2s',
-    '--leader-election-renew-deadline=1500ms', '--leader-election-retry-period=200ms', ...(opts.approverArgs ?? []),
-  ], { echo: opts.echoLogs });
-  const driverArgs = [...shared, '--node-id=node-a', `--endpoint=unix://${socketPath}`, `--data-root=${dataRoot}`,
-    ...(opts.driverArgs ?? [])];
-  const stack: Stack = {
-    sim, issuer, approver, workDir, dataRoot, podsDir, socketPath, driverArgs,
-    driver: await startJsonProcess('csi-driver', driverArgs, { echo: opts.echoLogs }),
-    csi: connectCsiClient(`unix://${socketPath}`),
-    pod: (spec) => podVolume(sim, podsDir, spec),
-    publish: (volume) => stack.csi.node.NodePublishVolume(volume.request),
-    unpublish: (volume) =>
-      stack.csi.node.NodeUnpublishVolume({ volume_id: volume.volumeId, target_path: volume.targetPath }),
-    restartDriver: async (signal = 'SIGKILL') => {
-      stack.csi.close();
-      await stack.driver.stop(signal);
-      stack.driver = await startJsonProcess('csi-driver', driverArgs, { echo: opts.echoLogs });
-      stack.csi = connectCsiClient(`unix://${socketPath}`);
-    },
-    stop: async () => {
-      stack.csi.close();
-      await stack.driver.stop();
-      await approver?.stop();
-      await issuer.stop();
-      await sim.close();
+/** Runs `start` with a teardown list; if it throws, whatever was already started is stopped. */
+async function startAll<T>(start: (onStop: (f: () => Promise<unknown>) => void) => Promise<T>): Promise<T> {
+  const teardown: (() => Promise<unknown>)[] = [];
+  try {
+    return await start((f) => teardown.unshift(f));
+  } catch (err) {
+    for (const f of teardown) await f().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** kube-sim, the CA issuer simulator and (unless withApprover is false) the built approver. */
+export function startControlPlane(opts: StackOptions = {}): Promise<ControlPlane> {
+  return startAll(async (onStop) => {
+    const workDir = await mkdtemp(join(tmpdir(), 'spiffe-e2e-'));
+    onStop(async () => {
       await unmountAllUnder(workDir);
       await rm(workDir, { recursive: true, force: true });
-    },
-  };
-  return stack;
+    });
+    const sim = await startKubeSim();
+    onStop(() => sim.close());
+    const issuer = await startCaIssuerSim({
+      url: sim.url, token: sim.adminToken, issuerName: ISSUER.name, issuerKind: ISSUER.kind,
+      certDurationMs: opts.certDurationMs,
+    });
+    onStop(() => issuer.stop());
+    const kubeconfig = sim.writeKubeconfig(sim.adminToken, join(workDir, 'kubeconfig'));
+    const sharedArgs = [`--kubeconfig=${kubeconfig}`, `--trust-domain=${TRUST_DOMAIN}`, `--issuer-name=${ISSUER.name}`,
+      `--issuer-kind=${ISSUER.kind}`, '--readiness-probe-bind-address=127.0.0.1:0', '--metrics-bind-address=127.0.0.1:0'];
+    const approver = opts.withApprover === false ? undefined : await startJsonProcess('approver', [
+      ...sharedArgs, '--leader-election-namespace=cert-manager', '--leader-election-lease-duration=2s',
+      '--leader-election-renew-deadline=1500ms', '--leader-election-retry-period=200ms', ...(opts.approverArgs ?? []),
+    ], { echo: opts.echoLogs, logFile: opts.logFile });
+    if (approver) onStop(() => approver.stop());
+    return {
+      sim, issuer, approver, workDir, sharedArgs,
+      stop: async () => {
+        await approver?.stop();
+        await issuer.stop();
+        await sim.close();
+        await unmountAllUnder(workDir);
+        await rm(workDir, { recursive: true, force: true });
+      },
+    };
+  });
+}
+
+export function startStack(opts: StackOptions = {}): Promise<Stack> {
+  return startAll(async (onStop) => {
+    const plane = await startControlPlane(opts);
+    onStop(() => plane.stop());
+    const { sim, workDir } = plane;
+    const dataRoot = join(workDir, 'csi-data-dir');
+    const podsDir = join(workDir, 'pods');
+    const socketPath = join(workDir, 'plugin', 'csi.sock');
+    const driverArgs = [...plane.sharedArgs, '--node-id=node-a', `--endpoint=unix://${socketPath}`,
+      `--data-root=${dataRoot}`, ...(opts.driverArgs ?? [])];
+    const startDriver = () => startJsonProcess('csi-driver', driverArgs, { echo: opts.echoLogs, logFile: opts.logFile });
+    const stack: Stack = {
+      ...plane, dataRoot, podsDir, socketPath, driverArgs,
+      driver: await startDriver(),
+      csi: connectCsiClient(`unix://${socketPath}`),
+      pod: (spec) => podVolume(sim, podsDir, spec),
+      publish: (volume) => stack.csi.node.NodePublishVolume(volume.request),
+      unpublish: (volume) =>
+        stack.csi.node.NodeUnpublishVolume({ volume_id: volume.volumeId, target_path: volume.targetPath }),
+      restartDriver: async (signal = 'SIGKILL') => {
+        stack.csi.close();
+        await stack.driver.stop(signal);
+        stack.driver = await startDriver();
+        stack.csi = connectCsiClient(`unix://${socketPath}`);
+      },
+      stop: async () => {
+        stack.csi.close();
+        await stack.driver.stop();
+        await plane.stop();
+      },
+    };
+    return stack;
+  });
 }
 
 /** Leaves no mount behind, deepest first, even when a test failed half-way. */

@@ -1,5 +1,6 @@
 // Runs a built app (dist/apps/<name>/main.js) as a child process and collects its JSON log lines.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -25,7 +26,13 @@ export function portOf(address: unknown): number | undefined {
 export async function startJsonProcess(
   app: 'approver' | 'csi-driver',
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; readyTimeoutMs?: number; echo?: boolean } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    readyTimeoutMs?: number;
+    echo?: boolean;
+    /** Also append every raw stdout line and stderr chunk, prefixed with the app name. */
+    logFile?: string;
+  } = {},
 ): Promise<JsonProcess> {
   const main = resolve(ROOT, `dist/apps/${app}/main.js`);
   const child = spawn(process.execPath, [main, ...args], {
@@ -35,6 +42,10 @@ export async function startJsonProcess(
   });
   const logs: LogLine[] = [];
   const stderr: string[] = [];
+  const file = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
+  // 'close' comes after the last stdio chunk; a failing log file must not take the caller down.
+  file?.on('error', () => undefined);
+  if (file) child.once('close', () => file.end());
   const waiters = new Set<() => void>();
   let buffered = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -43,6 +54,7 @@ export async function startJsonProcess(
     buffered = lines.pop() ?? '';
     for (const line of lines.filter((l) => l.trim() !== '')) {
       if (opts.echo) process.stdout.write(`[${app}] ${line}\n`);
+      file?.write(`[${app}] ${line}\n`);
       try {
         logs.push(JSON.parse(line) as LogLine);
       } catch {
@@ -51,7 +63,10 @@ export async function startJsonProcess(
     }
     for (const wake of waiters) wake();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr.push(chunk);
+    file?.write(`[${app} stderr] ${chunk}`);
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
 
   const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 10_000) =>
@@ -74,7 +89,12 @@ export async function startJsonProcess(
     });
 
   // Generous: a loaded CI machine can take seconds just to load the modules.
-  const listening = await waitForLog((l) => l.msg === `${app} listening`, opts.readyTimeoutMs ?? 60_000);
+  const listening = await waitForLog((l) => l.msg === `${app} listening`, opts.readyTimeoutMs ?? 60_000)
+    .catch((err: unknown) => {
+      // Never leave a half-started app behind for the caller, who has no handle to stop it.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      throw err;
+    });
   return {
     child, logs, stderr, listening, waitForLog, exited,
     stop: async (signal = 'SIGTERM') => {
