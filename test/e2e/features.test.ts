@@ -94,7 +94,7 @@ describe.skipIf(!IS_ROOT)('driver features: CA bundle, fs-group, file names, ann
   it('annotates requests with the identity and the extra annotations, labels them, and owns them by the Pod', async () => {
     const volume = stack.pod({ namespace: 'sandbox', serviceAccount: 'annotated' });
     await stack.publish(volume);
-    const request = (stack.sim.store.list('certificaterequests') as {
+    const request = (stack.sim.store.list('certificaterequests') as unknown as {
       metadata: { annotations: Record<string, string>; labels: Record<string, string>;
         ownerReferences: { kind: string; name: string; uid: string }[] };
       spec: { username: string; usages: string[]; isCA: boolean; duration: string; issuerRef: object };

@@ -20,8 +20,11 @@ export interface PodVolume {
   request: Record<string, unknown>;
 }
 
+/** Where tokens come from: kube-sim itself, or a token the real tier got through TokenRequest. */
+export type TokenSource = Pick<KubeSim, 'serviceAccountToken'>;
+
 /** The NodePublishVolume request kubelet sends, with a fresh token each call (requiresRepublish). */
-export function podVolume(sim: KubeSim, podsDir: string, spec: PodSpec, driverName = 'spiffe.csi.cert-manager.io'): PodVolume {
+export function podVolume(sim: TokenSource, podsDir: string, spec: PodSpec, driverName = 'spiffe.csi.cert-manager.io'): PodVolume {
   const pod = { namespace: spec.namespace, serviceAccount: spec.serviceAccount,
     name: spec.name ?? `${spec.serviceAccount}-${randomUUID().slice(0, 5)}`, uid: spec.uid ?? randomUUID() };
   // kubelet names ephemeral inline volumes csi-<sha256(podUID + driver + volume name)>.

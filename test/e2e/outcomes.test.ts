@@ -6,7 +6,7 @@ import { IS_ROOT, startStack, type Stack } from './stack';
 
 type Stored = { metadata: { name: string }; spec: { username: string } };
 const requestsOf = (stack: Stack, sa: string) =>
-  (stack.sim.store.list('certificaterequests') as Stored[]).filter(
+  (stack.sim.store.list('certificaterequests') as unknown as Stored[]).filter(
     (r) => r.spec.username === `system:serviceaccount:sandbox:${sa}`,
   );
 
@@ -35,7 +35,7 @@ describe.skipIf(!IS_ROOT)('issuance outcomes surface as CSI errors and leave not
     expect(failure.code).toBe(14);
     expect(failure.details).toMatch(/simulated issuer failure/);
     expect(leftovers(volume.volumeId, volume.targetPath)).toEqual({ volumeDir: false, mounted: false });
-    const events = stack.sim.store.list('events') as { reason: string; type: string; involvedObject: { name: string } }[];
+    const events = stack.sim.store.list('events') as unknown as { reason: string; type: string; involvedObject: { name: string } }[];
     expect(events.some((e) => e.involvedObject.name === volume.pod.name && e.type === 'Warning')).toBe(true);
   });
 

@@ -51,7 +51,7 @@ describe('driver end to end: kube-sim + CA issuer + approver + driver over the C
     expect(() => writeFileSync(join(volume.targetPath, 'evil'), 'x')).toThrow(/EROFS|read-only/);
 
     // The request was made as the Pod's ServiceAccount and approved by the approver.
-    const requests = stack.sim.store.list('certificaterequests') as { spec: { username: string }; status: { conditions: { type: string }[] } }[];
+    const requests = stack.sim.store.list('certificaterequests') as unknown as { spec: { username: string }; status: { conditions: { type: string }[] } }[];
     const mine = requests.filter((r) => r.spec.username === 'system:serviceaccount:sandbox:example-app');
     expect(mine).toHaveLength(1);
     expect(mine[0].status.conditions.map((c) => c.type)).toEqual(expect.arrayContaining(['Approved', 'Ready']));
@@ -68,7 +68,7 @@ describe('driver end to end: kube-sim + CA issuer + approver + driver over the C
     const before = readFileSync(join(volume.targetPath, 'tls.crt'), 'utf8');
     await stack.publish(volume);
     expect(readFileSync(join(volume.targetPath, 'tls.crt'), 'utf8')).toBe(before);
-    const requests = (stack.sim.store.list('certificaterequests') as { spec: { username: string } }[])
+    const requests = (stack.sim.store.list('certificaterequests') as unknown as { spec: { username: string } }[])
       .filter((r) => r.spec.username === 'system:serviceaccount:sandbox:republish');
     expect(requests).toHaveLength(1);
     await stack.unpublish(volume);

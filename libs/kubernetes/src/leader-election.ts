@@ -88,7 +88,9 @@ export class LeaseLeaderElector {
 
   /** Empties holderIdentity (leaseDurationSeconds 1) so a successor need not wait for expiry. */
   async release(): Promise<void> {
-    if (!this.leading || !this.observed) return;
+    // Judge by the lease, not by `leading`: a stop between a successful acquire and
+    // onStartedLeading must still hand the lease over.
+    if (!this.observed || this.observed.spec?.holderIdentity !== this.opts.identity) return;
     const now = formatMicroTime();
     const lease: Lease = {
       ...this.observed,

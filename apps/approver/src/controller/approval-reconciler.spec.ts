@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateRequest, driverCsr, spiffeIdOf } from '../../../../test/approver/fixtures';
 import { ApprovalReconciler } from './approval-reconciler';
 import { ApproverMetrics } from './approver-metrics';
-import { IssuerRefSource } from './runtime-issuer';
+import { RuntimeIssuerSource } from '@spiffe-csi/kubernetes';
 
 const FLAG_ISSUER = { name: 'spiffe-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' };
 let csrPem: string;
@@ -45,7 +45,7 @@ function harness(opts: { leader?: boolean } = {}) {
     },
   } as unknown as CertificateRequestApi;
   const logger = pino({ level: 'silent' });
-  const issuerRefs = new IssuerRefSource(FLAG_ISSUER, logger);
+  const issuerRefs = new RuntimeIssuerSource(FLAG_ISSUER, logger);
   let leader = opts.leader ?? true;
   const registry = new Registry();
   const reconciler = new ApprovalReconciler({

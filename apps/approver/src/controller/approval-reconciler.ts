@@ -9,14 +9,13 @@ import type { Logger } from 'pino';
 import { evaluate, type PolicyOptions } from '../policy';
 import type { ApproverMetrics } from './approver-metrics';
 import { isDecided, withDecision } from './decision';
-import { formatIssuerRef, issuerRefMatches } from './issuer-ref';
-import type { IssuerRefSource } from './runtime-issuer';
+import { formatIssuerRef, issuerRefMatches, type RuntimeIssuerSource } from '@spiffe-csi/kubernetes';
 import { WorkQueue } from './work-queue';
 
 export interface ReconcilerDeps {
   informer: Informer<CertificateRequest>;
   api: CertificateRequestApi;
-  issuerRefs: IssuerRefSource;
+  issuerRefs: RuntimeIssuerSource;
   policy: PolicyOptions;
   metrics: ApproverMetrics;
   logger: Logger;

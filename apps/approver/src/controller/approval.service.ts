@@ -17,8 +17,7 @@ import { HealthRegistry } from '@spiffe-csi/observability';
 import type { Logger } from 'pino';
 import { ApprovalReconciler } from './approval-reconciler';
 import { ApproverMetrics } from './approver-metrics';
-import { formatIssuerRef } from './issuer-ref';
-import { IssuerRefSource } from './runtime-issuer';
+import { formatIssuerRef, RuntimeIssuerSource } from '@spiffe-csi/kubernetes';
 
 /** How long shutdown waits for in-flight status writes before releasing the lease anyway. */
 const DRAIN_TIMEOUT_MS = 2_000;
@@ -32,7 +31,7 @@ const DRAIN_TIMEOUT_MS = 2_000;
 export class ApprovalService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly identity = `${hostname()}_${randomUUID()}`;
   private readonly informer: Informer<CertificateRequest>;
-  private readonly issuerRefs: IssuerRefSource;
+  private readonly issuerRefs: RuntimeIssuerSource;
   private readonly reconciler: ApprovalReconciler;
   private readonly elector: LeaseLeaderElector | undefined;
   private readonly abort = new AbortController();
@@ -59,8 +58,10 @@ export class ApprovalService implements OnApplicationBootstrap, OnModuleDestroy 
             },
           )
       : undefined;
-    this.issuerRefs = new IssuerRefSource(
-      { name: options.issuerName, kind: options.issuerKind, group: options.issuerGroup },
+    this.issuerRefs = new RuntimeIssuerSource(
+      options.issuerName
+        ? { name: options.issuerName, kind: options.issuerKind, group: options.issuerGroup }
+        : undefined,
       logger,
       runtimeConfigMap,
     );
