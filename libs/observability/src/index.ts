@@ -5,3 +5,4 @@ export * from './observability.module';
 export * from './pino-nest-logger';
 export * from './tokens';
 export { HealthController } from './health.controller';
+export * from './bootstrap';
