@@ -1,0 +1,150 @@
+// Approver figures against kube-sim: start-to-ready, create→decision latency at low load, and
+// decisions/s when 1,000 requests are created at once.
+import type { KeyAlgorithm } from '@spiffe-csi/crypto';
+import { startKubeSim, type KubeSim } from '../test/kube-sim';
+import { PlainKubeClient, type WatchEvent } from '../test/kube-sim/kube-client';
+import { certificateRequest, driverCsr, spiffeIdOf, TRUST_DOMAIN } from '../test/approver/fixtures';
+import { CR_PATH, TEST_LEASE_ARGS } from '../test/approver/harness';
+import { startJsonProcess, type JsonProcess } from '../test/support/json-process';
+import { onCleanup } from './lib/cleanup';
+import type { Figure } from './lib/figures';
+import { freePort, waitForReadyz } from './lib/readiness';
+import { mapLimit, median, percentile, round } from './lib/stats';
+
+const BURST = 1_000;
+const LOW_LOAD_SAMPLES = 100;
+const NAMESPACES = 10;
+const STARTS = 3;
+
+interface Decision { at: number; type: string }
+interface RequestBody { metadata: { name: string; namespace: string } }
+
+/** Sees every decision as the API server streams it, stamped with performance.now(). */
+class DecisionWatch {
+  readonly decisions = new Map<string, Decision>();
+  private readonly waiters = new Set<() => void>();
+  private readonly watch: { done: Promise<void>; stop(): void };
+
+  constructor(client: PlainKubeClient, resourceVersion: string) {
+    this.watch = client.watch('/apis/cert-manager.io/v1/certificaterequests', { resourceVersion }, (e) => this.onEvent(e));
+    this.watch.done.catch(() => undefined);
+  }
+
+  private onEvent(e: WatchEvent): void {
+    const at = performance.now();
+    const meta = e.object.metadata as { namespace: string; name: string };
+    const conditions = (e.object.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+    const decided = conditions.find((c) => (c.type === 'Approved' || c.type === 'Denied') && c.status === 'True');
+    const key = `${meta.namespace}/${meta.name}`;
+    if (decided && !this.decisions.has(key)) {
+      this.decisions.set(key, { at, type: decided.type });
+      for (const wake of this.waiters) wake();
+    }
+  }
+
+  until(condition: () => boolean, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => condition() && finish(resolve);
+      const timer = setTimeout(() => finish(() => reject(new Error(`approver: ${this.decisions.size} decisions seen, timed out`))), timeoutMs);
+      const finish = (f: () => void) => (clearTimeout(timer), this.waiters.delete(check), f());
+      this.waiters.add(check);
+      check();
+    });
+  }
+
+  stop(): void {
+    this.watch.stop();
+  }
+}
+
+/** Valid requests exactly as the driver makes them, one fresh key each, spread over namespaces. */
+async function prepareRequests(sim: KubeSim, count: number, prefix: string, algorithm: KeyAlgorithm) {
+  const clients = Array.from({ length: NAMESPACES }, (_, i) =>
+    new PlainKubeClient({ url: sim.url, token: sim.serviceAccountToken(`bench-${i}`, 'app') }));
+  const requests = await mapLimit(Array.from({ length: count }, (_, i) => i), 4, async (i) => {
+    const namespace = `bench-${i % NAMESPACES}`;
+    const csrPem = await driverCsr(spiffeIdOf(namespace, 'app'), algorithm);
+    return { client: clients[i % NAMESPACES], namespace, body: certificateRequest({ csrPem, namespace, name: `${prefix}-${i}` }) };
+  });
+  return { requests, close: () => clients.forEach((c) => c.close()) };
+}
+
+async function create(r: { client: PlainKubeClient; namespace: string; body: unknown }): Promise<{ key: string; at: number }> {
+  const res = await r.client.request<RequestBody>('POST', CR_PATH(r.namespace), r.body);
+  if (res.status !== 201) throw new Error(`create failed: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+  return { key: `${res.body.metadata.namespace}/${res.body.metadata.name}`, at: performance.now() };
+}
+
+async function startApprover(sim: KubeSim, kubeconfig: string, readinessPort: number, algorithm: KeyAlgorithm) {
+  return startJsonProcess('approver', [
+    `--kubeconfig=${kubeconfig}`, `--trust-domain=${TRUST_DOMAIN}`, '--issuer-name=spiffe-ca', '--issuer-kind=ClusterIssuer',
+    `--key-algorithm=${algorithm}`, `--readiness-probe-bind-address=127.0.0.1:${readinessPort}`,
+    '--metrics-bind-address=127.0.0.1:0', '--leader-election-namespace=cert-manager', ...TEST_LEASE_ARGS,
+  ]);
+}
+
+/** Spawn → /readyz 200, median of a few cold starts (each stopped with SIGTERM, releasing the lease). */
+async function startToReady(sim: KubeSim, kubeconfig: string, algorithm: KeyAlgorithm): Promise<{ samples: number[]; approver: JsonProcess }> {
+  const samples: number[] = [];
+  for (let i = 0; ; i++) {
+    const port = await freePort();
+    const ready = waitForReadyz(port);
+    const t0 = performance.now();
+    const approver = await startApprover(sim, kubeconfig, port, algorithm);
+    const stopApprover = onCleanup('approver process', () => approver.stop('SIGKILL'));
+    samples.push((await ready) - t0);
+    if (i === STARTS - 1) return { samples, approver };
+    await stopApprover();
+    await approver.stop();
+  }
+}
+
+export async function benchApprover(algorithm: KeyAlgorithm): Promise<Figure[]> {
+  const sim = await startKubeSim();
+  onCleanup('kube-sim (approver)', () => sim.close());
+  const kubeconfig = sim.writeKubeconfig(sim.adminToken);
+  const figures: Figure[] = [];
+
+  const { samples: starts, approver } = await startToReady(sim, kubeconfig, algorithm);
+  figures.push({ section: 'startup', name: 'approver start-to-ready (spawn → /readyz 200), median', value: Math.round(median(starts)),
+    unit: 'ms', target: { op: '<=', value: 1_000 }, note: `${STARTS} cold starts: ${starts.map((s) => Math.round(s)).join(', ')} ms` });
+  await approver.waitForLog((l) => l.msg === 'became leader; deciding pending requests', 30_000);
+
+  const admin = new PlainKubeClient({ url: sim.url, token: sim.adminToken });
+  onCleanup('admin client', () => admin.close());
+  const list = await admin.request<{ metadata: { resourceVersion: string } }>('GET', '/apis/cert-manager.io/v1/certificaterequests');
+  const watch = new DecisionWatch(admin, list.body.metadata.resourceVersion);
+  onCleanup('decision watch', () => watch.stop());
+
+  // Low load: one request at a time, each decided before the next is created.
+  const lowLoad = await prepareRequests(sim, LOW_LOAD_SAMPLES + 10, 'low', algorithm);
+  const latencies: number[] = [];
+  for (const [i, r] of lowLoad.requests.entries()) {
+    const created = await create(r);
+    await watch.until(() => watch.decisions.has(created.key), 20_000);
+    if (i >= 10) latencies.push(watch.decisions.get(created.key)!.at - created.at); // first 10 warm up
+  }
+  lowLoad.close();
+  figures.push(
+    { section: 'approver', name: 'create→decision p50, low load', value: round(median(latencies), 1), unit: 'ms',
+      target: { op: '<=', value: 20 }, note: `${LOW_LOAD_SAMPLES} sequential; create response → Approved seen on a watch` },
+    { section: 'approver', name: 'create→decision p99, low load', value: round(percentile(latencies, 99), 1), unit: 'ms' },
+  );
+
+  // Burst: 1,000 valid requests created at once.
+  const burst = await prepareRequests(sim, BURST, 'burst', algorithm);
+  const t0 = performance.now();
+  const created = await Promise.all(burst.requests.map(create));
+  const createdBy = performance.now();
+  await watch.until(() => created.every((c) => watch.decisions.has(c.key)), 120_000);
+  burst.close();
+  const decided = created.map((c) => watch.decisions.get(c.key)!);
+  const last = Math.max(...decided.map((d) => d.at));
+  const denied = decided.filter((d) => d.type !== 'Approved').length;
+  const burstLatency = created.map((c) => watch.decisions.get(c.key)!.at - c.at);
+  figures.push({ section: 'approver', name: `decisions/s, ${BURST} requests created at once`, value: Math.round(BURST / ((last - t0) / 1000)),
+    unit: '/s', target: { op: '>=', value: 300 },
+    note: `all decided in ${Math.round(last - t0)} ms (creates took ${Math.round(createdBy - t0)} ms); ${denied} denied; create→decision p50 ${Math.round(median(burstLatency))} / p99 ${Math.round(percentile(burstLatency, 99))} ms` });
+  if (denied > 0) throw new Error(`${denied} valid requests were denied`);
+  return figures;
+}
