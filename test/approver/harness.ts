@@ -1,7 +1,8 @@
 // Runs the BUILT approver (dist/apps/approver/main.js) as a child process against kube-sim.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import type { KubeSim } from '../kube-sim';
+import { portOf, startJsonProcess, type JsonProcess, type LogLine } from '../support/json-process';
 
 export const ROOT = resolve(__dirname, '../..');
 export const APPROVER_MAIN = join(ROOT, 'dist/apps/approver/main.js');
@@ -29,19 +30,13 @@ export function ensureApproverBuilt(): void {
   }
 }
 
-export type LogLine = Record<string, unknown> & { msg?: string; level?: number };
+export type { LogLine };
 
-export interface ApproverProcess {
-  child: ChildProcess;
-  logs: LogLine[];
-  stderr: string[];
+export interface ApproverProcess extends JsonProcess {
   readinessPort: number;
   metricsPort: number | undefined;
-  waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
   isReady(): Promise<boolean>;
   metrics(): Promise<string>;
-  /** Sends `signal` and resolves with the exit code (null when killed by a signal). */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 export const TEST_LEASE_ARGS = [
@@ -52,89 +47,24 @@ export const TEST_LEASE_ARGS = [
 
 export async function startApprover(sim: KubeSim, args: string[] = []): Promise<ApproverProcess> {
   const kubeconfig = sim.writeKubeconfig(sim.adminToken);
-  const child = spawn(
-    process.execPath,
-    [
-      APPROVER_MAIN,
-      `--kubeconfig=${kubeconfig}`,
-      '--readiness-probe-bind-address=127.0.0.1:0',
-      '--metrics-bind-address=127.0.0.1:0',
-      '--leader-election-namespace=cert-manager',
-      '--issuer-name=spiffe-ca',
-      '--issuer-kind=ClusterIssuer',
-      ...TEST_LEASE_ARGS,
-      ...args,
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } },
-  );
-  const logs: LogLine[] = [];
-  const stderr: string[] = [];
-  const waiters = new Set<() => void>();
-  let buffered = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      if (line.trim() === '') continue;
-      try {
-        logs.push(JSON.parse(line) as LogLine);
-      } catch {
-        logs.push({ msg: line, unparsed: true });
-      }
-    }
-    for (const wake of waiters) wake();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-
-  const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 20_000) =>
-    new Promise<LogLine>((resolveLine, reject) => {
-      const check = () => {
-        const found = logs.find(match);
-        if (found) finish(() => resolveLine(found));
-      };
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(
-              new Error(
-                `log line not seen; stderr: ${stderr.join('')}; logs: ${JSON.stringify(logs.slice(-5))}`,
-              ),
-            ),
-          ),
-        timeoutMs,
-      );
-      const finish = (f: () => void) => {
-        clearTimeout(timer);
-        waiters.delete(check);
-        f();
-      };
-      waiters.add(check);
-      void exited.then(() => setTimeout(check, 50));
-      check();
-    });
-
-  // Generous: a loaded CI machine can take seconds just to load the modules.
-  const listening = await waitForLog((l) => l.msg === 'approver listening', 60_000);
-  const portOf = (address: unknown) =>
-    typeof address === 'string' ? Number(address.split(':').pop()) : undefined;
-  const readinessPort = portOf(listening.readinessAddress) as number;
-  const metricsPort = portOf(listening.metricsAddress);
-
+  const proc = await startJsonProcess('approver', [
+    `--kubeconfig=${kubeconfig}`,
+    '--readiness-probe-bind-address=127.0.0.1:0',
+    '--metrics-bind-address=127.0.0.1:0',
+    '--leader-election-namespace=cert-manager',
+    '--issuer-name=spiffe-ca',
+    '--issuer-kind=ClusterIssuer',
+    ...TEST_LEASE_ARGS,
+    ...args,
+  ]);
+  const readinessPort = portOf(proc.listening.readinessAddress) as number;
+  const metricsPort = portOf(proc.listening.metricsAddress);
   return {
-    child,
-    logs,
-    stderr,
+    ...proc,
     readinessPort,
     metricsPort,
-    waitForLog,
     isReady: async () => (await fetch(`http://127.0.0.1:${readinessPort}/readyz`)).status === 200,
     metrics: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
   };
 }
 
