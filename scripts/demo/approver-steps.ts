@@ -7,7 +7,7 @@ import { eventually } from '../../test/approver/harness';
 import { createAs, waitForDecision } from '../../test/approver/requests';
 import { TRUST_DOMAIN, type ControlPlane } from '../../test/e2e/stack';
 import { leafOf, opensslVerify, printCertificate } from './certificate-view';
-import { rows, section } from './output';
+import { rows, say, section } from './output';
 import { current, requestRows } from './requests-view';
 
 export const NAMESPACE = 'sandbox';
@@ -54,6 +54,6 @@ export async function legitimateRequest(plane: ControlPlane, caFile: string): Pr
   const certFile = join(plane.workDir, 'tls.crt');
   const certPem = Buffer.from(issued, 'base64').toString('utf8');
   writeFileSync(certFile, certPem);
-  console.log();
+  say('');
   printCertificate(leafOf(certPem), await opensslVerify(caFile, certFile));
 }

@@ -27,7 +27,7 @@ export function buildReason(root: string): string | undefined {
   return newest > builtAt ? 'sources changed since the last build' : undefined;
 }
 
-/** `npm run build`, output appended to the log file; a lock keeps parallel builds (tests) apart. */
+/** `npm run build`, output to `logFile`; a lock keeps parallel builds (tests, other demos) apart. */
 export function runBuild(root: string, logFile: string): Promise<void> {
   const command = `npm run --silent build >> '${logFile}' 2>&1`;
   const hasFlock = existsSync('/usr/bin/flock') || existsSync('/bin/flock');

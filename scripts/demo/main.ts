@@ -6,7 +6,7 @@ import { IS_ROOT, ISSUER, TRUST_DOMAIN, startControlPlane, startStack, type Cont
 import { hostileRequest, legitimateRequest, writeIssuerCa } from './approver-steps';
 import { buildReason, runBuild } from './build';
 import { Cleanup, onFirstSignal } from './cleanup';
-import { bold, green, red, rows, say, seconds, section } from './output';
+import { bold, green, mute, red, rows, say, seconds, section } from './output';
 import { publishExampleApp, renewal, writableVolumeRejected } from './pod-steps';
 
 const ROOT = resolve(__dirname, '../..');
@@ -57,12 +57,15 @@ async function approverOnly(): Promise<void> {
   if ((await hostileRequest(plane)) !== 'Denied') throw new Error('the hostile request was not denied');
 }
 
-/** Stops everything and says whether anything was left behind. */
-async function tearDown(): Promise<void> {
+/** Stops everything; the line saying whether anything was left behind. */
+async function tearDown(): Promise<string> {
   await cleanup.run();
-  if (!workDir) return;
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(workDir!));
-  rows([['left behind', mounts.length || existsSync(workDir) ? red(`${mounts.length} mounts, work dir exists`) : 'nothing (processes stopped, mounts removed, temp dir deleted)']]);
+  if (!workDir) return '  left behind: nothing';
+  const dir = workDir;
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(dir));
+  return mounts.length || existsSync(dir)
+    ? red(`  left behind: ${mounts.length} mounts under ${dir}${existsSync(dir) ? ', which still exists' : ''}`)
+    : '  left behind: nothing (processes stopped, mounts removed, temp dir deleted)';
 }
 
 async function main(): Promise<void> {
@@ -71,31 +74,41 @@ async function main(): Promise<void> {
   if (reason) {
     section('Building the apps (npm run build)');
     say(`${reason}; this takes a minute or two, once.`);
-    await runBuild(ROOT, logFile);
+    const buildLog = join(tmpdir(), `spiffe-csi-demo-${process.pid}-build.log`);
+    const failed = await runBuild(ROOT, buildLog).then(() => false, () => true);
+    if (failed && buildReason(ROOT)?.endsWith('missing')) throw new Error(`npm run build failed; see ${buildLog}`);
+    // A broken working copy should not hide the demo: the previous build still shows the product.
+    if (failed) say(red(`the build failed (see ${buildLog}); running the previous build instead`));
+    else rmSync(buildLog, { force: true });
   }
   section('Starting on loopback');
   startingAt = Date.now();
   if (IS_ROOT && !args.has('--approver-only')) await withDriver();
   else await approverOnly();
   section('Cleaning up');
-  await tearDown();
+  console.log(await tearDown());
   rmSync(logFile, { force: true });
   console.log(`\n${green('Demo finished')} in ${seconds(Date.now() - started)}.`);
   process.exit(0);
 }
 
+let interrupted = false;
 onFirstSignal((signal) => {
+  interrupted = true;
+  mute();
   console.log(`\n${signal}: stopping the apps and removing mounts and temp files…`);
-  void tearDown().finally(() => {
+  void tearDown().then((report) => {
+    console.log(report);
     rmSync(logFile, { force: true });
     process.exit(130);
   });
 });
 
 main().catch(async (err: unknown) => {
+  if (interrupted) return; // the signal handler owns the shutdown
+  mute();
   console.log(`\n${red('The demo failed:')} ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  section('Cleaning up');
-  await tearDown();
-  if (existsSync(logFile)) console.log(`App logs: ${logFile}`);
+  console.log(await tearDown());
+  if (existsSync(logFile)) console.log(`  app logs: ${logFile}`);
   process.exit(1);
 });

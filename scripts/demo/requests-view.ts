@@ -27,8 +27,8 @@ export function requestRows(request: StoredRequest): [string, string | undefined
   return [
     ['CertificateRequest', `${request.metadata.namespace}/${request.metadata.name}`],
     ['requested by', request.spec.username],
-    ['approver', describeCondition(decisionOf(request))],
-    ['issuer', ready ? describeCondition(ready) : undefined],
+    ['approval', describeCondition(decisionOf(request))],
+    ['issuance', ready ? describeCondition(ready) : undefined],
   ];
 }
 
