@@ -11,10 +11,12 @@ export interface LogSource {
   stderr: string[];
 }
 
+const MIN_NEEDLE = 24;
+
 /** Base64 lines of a PEM body: each one is long and random enough to identify the secret. */
 function pemBodyLines(pem: string): string[] {
   return pem.split('\n').map((l) => l.trim())
-    .filter((l) => l.length >= 24 && !l.startsWith('-----'));
+    .filter((l) => l.length >= MIN_NEEDLE && !l.startsWith('-----'));
 }
 
 export class SecretLedger {
@@ -33,9 +35,10 @@ export class SecretLedger {
   }
 
   addToken(jwt: string): string {
-    this.needles.set(jwt, 'a ServiceAccount token');
+    // Hostile inputs include "tokens" like "x": too short to be a secret, and found everywhere.
+    if (jwt.length >= MIN_NEEDLE) this.needles.set(jwt, 'a ServiceAccount token');
     const signature = jwt.split('.')[2];
-    if (signature && signature.length >= 24) this.needles.set(signature, 'a ServiceAccount token signature');
+    if (signature && signature.length >= MIN_NEEDLE) this.needles.set(signature, 'a ServiceAccount token signature');
     return jwt;
   }
 

@@ -1,3 +1,4 @@
+import { rmdir } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CsiError } from '../csi/csi-error';
@@ -88,6 +89,7 @@ export class DefaultVolumeManager implements VolumeManager {
         this.deps.renewer.cancel(volumeId);
         this.deps.forgetPending(volumeId);
         if (await this.deps.mounter.isMountPoint(targetPath)) await this.deps.mounter.unmount(targetPath);
+        await removeEmptyTarget(targetPath);
         await this.deps.store.remove(volumeId);
         this.deps.metrics.forgetVolume(volumeId);
         this.managed.delete(volumeId);
@@ -145,6 +147,16 @@ export class DefaultVolumeManager implements VolumeManager {
     await this.deps.store.remove(volumeId).catch((error: Error) =>
       this.deps.logger.warn({ volumeId, err: error.message }, 'removing the failed volume left files behind'));
   }
+}
+
+/**
+ * CSI: the SP "MUST delete the file or directory it created at this path" (csi-lib does the same
+ * with CleanupMountPoint). Only an empty directory goes: anything else there is not ours.
+ */
+async function removeEmptyTarget(targetPath: string): Promise<void> {
+  await rmdir(targetPath).catch((error: NodeJS.ErrnoException) => {
+    if (!['ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR'].includes(error.code ?? '')) throw error;
+  });
 }
 
 function asCsiError(error: unknown, doing: string): CsiError {
