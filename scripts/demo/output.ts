@@ -20,7 +20,7 @@ export function section(title: string): void {
 }
 
 export function say(text: string): void {
-  print(`  ${text}`);
+  print(text ? `  ${text}` : '');
 }
 
 /** Key/value pairs with the values lined up; undefined values are skipped. */
