@@ -73,7 +73,7 @@ describe.skipIf(!IS_ROOT)('dropped watches, 410 Gone, 409 conflicts and a failin
     const retry = await stack.driver.waitForLog((l) => l.msg === 'renewal will be retried' && l.volumeId === volume.volumeId, 20_000);
     expect(Date.parse(String(retry.retryAt))).toBeGreaterThan(Date.now());
     expect(readPair(volume.targetPath)).toEqual(before);
-    const event = await until(() => (stack.sim.store.list('events') as StoredEvent[])
+    const event = await until(() => (stack.sim.store.list('events') as unknown as StoredEvent[])
       .find((e) => e.involvedObject.name === volume.pod.name && e.reason === 'SvidIssuanceFailed'), 10_000, 'the Pod Event');
     expect(event).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod' } });
     expect(event.message).toMatch(/certificate request sandbox\/.+ failed: .*simulated issuer failure/);
