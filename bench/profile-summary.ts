@@ -17,13 +17,21 @@ function packageOf(url: string): string {
 }
 
 function main(): void {
-  const [file, topArg] = process.argv.slice(2);
-  if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [top]');
+  const args = process.argv.slice(2);
+  const lastMs = Number(args.find((a) => a.startsWith('--last='))?.slice('--last='.length) ?? Infinity);
+  const [file, topArg] = args.filter((a) => !a.startsWith('--'));
+  if (!file) throw new Error('usage: profile-summary <file.cpuprofile> [top] [--last=<ms before the end>]');
   const top = Number(topArg ?? 25);
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfMs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  // Sample times are cumulative deltas from startTime (µs); --last keeps only the profile's tail.
+  let at = profile.startTime;
+  const from = profile.endTime - lastMs * 1000;
+  profile.samples.forEach((id, i) => {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at >= from) selfMs.set(id, (selfMs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+  });
   const total = [...selfMs.values()].reduce((a, b) => a + b, 0);
   const fnTotals = new Map<string, number>();
   const pkgTotals = new Map<string, number>();

@@ -7,6 +7,7 @@ import { KEY_ALGORITHMS, type KeyAlgorithm } from '@spiffe-csi/crypto';
 import { benchApprover } from './approver';
 import { benchDriver } from './driver';
 import { benchFloor } from './floor';
+import { ensureBuilt } from './lib/build';
 import { cleanupAll, cleanupOnSignals } from './lib/cleanup';
 import { renderTable, verdict, writeResults, type Figure } from './lib/figures';
 import { machineInfo } from './lib/proc';
@@ -40,6 +41,7 @@ const describe = (err: unknown): string =>
 
 async function main(): Promise<number> {
   const { parts, algorithm } = parseArgs(process.argv.slice(2));
+  ensureBuilt(ROOT);
   const started = Date.now();
   const machine = machineInfo();
   cleanupOnSignals();
@@ -47,7 +49,8 @@ async function main(): Promise<number> {
   const profileDir = process.argv.find((a) => a.startsWith('--profile='))?.slice('--profile='.length);
   if (profileDir) {
     // Only the spawned apps inherit it: each writes a .cpuprofile when it exits cleanly (SIGTERM).
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${resolve(profileDir)}`.trim();
+    process.env.BENCH_CPU_PROFILE_DIR = resolve(profileDir);
+    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import ${join(ROOT, 'bench/lib/cpu-profile.mjs')}`.trim();
   }
   const figures: Figure[] = [];
   const errors: string[] = [];
