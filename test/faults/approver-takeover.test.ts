@@ -8,20 +8,20 @@ import { SecretLedger } from '../hostile/secret-ledger';
 import { VERBOSE } from './volume-checks';
 
 // The shipped defaults, restated so the test measures exactly what operators get.
-const LEASE_MS = 15_000;
-const RETRY_MS = 2_000;
-const DEFAULT_LEASE_ARGS = ['--leader-election-lease-duration=15s', '--leader-election-renew-deadline=10s',
-  '--leader-election-retry-period=2s'];
+const LEASE_MS = 10_000;
+const RETRY_MS = 1_000;
+const DEFAULT_LEASE_ARGS = ['--leader-election-lease-duration=10s', '--leader-election-renew-deadline=7s',
+  '--leader-election-retry-period=1s'];
 // client-go semantics: a follower polls every retryPeriod × (1 + U[0, 1.2)), and judges expiry from
 // when IT last saw the record change, which is at most one poll after the leader's last renewal.
 const MAX_POLL_MS = RETRY_MS * 2.2;
-const TAKEOVER_BOUND_MS = MAX_POLL_MS + LEASE_MS + MAX_POLL_MS; // 23.8 s worst case
+const TAKEOVER_BOUND_MS = MAX_POLL_MS + LEASE_MS + MAX_POLL_MS; // 14.4 s worst case: within the issue's 15 s
 const EARLIEST_TAKEOVER_MS = LEASE_MS - RETRY_MS; // the lease was renewed at most one period before the kill
 
 const isLeaderLine = (l: { msg?: string }) => l.msg === 'became leader; deciding pending requests';
 
 // test/approver/leader-election.test.ts proves the handover itself with 2 s leases; this measures
-// the bound with the default 15 s lease.
+// the bound with the default 10 s lease.
 describe('approver leader SIGKILLed, default lease settings', () => {
   let sim: KubeSim;
   const replicas: ApproverProcess[] = [];
@@ -54,7 +54,7 @@ describe('approver leader SIGKILLed, default lease settings', () => {
     expect(standby.logs.some(isLeaderLine)).toBe(true);
     expect(statusWrites(sim, orphaned)).toBe(1);
     expect(takeoverMs).toBeGreaterThanOrEqual(EARLIEST_TAKEOVER_MS);
-    expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_BOUND_MS + 1_000); // + decision and status write
+    expect(takeoverMs).toBeLessThanOrEqual(15_000); // the promise: decided within 15 s of the leader's death
     expect(ledger.leaksIn(replicas.map((r, i) => ({ name: `approver-${i}`, logs: r.logs, stderr: r.stderr })))).toEqual([]);
   }, 90_000);
 });

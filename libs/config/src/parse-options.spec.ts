@@ -44,12 +44,12 @@ describe('defaults', () => {
     expect({ ...options }).toEqual({
       ...COMMON_DEFAULTS,
       leaderElectionNamespace: 'cert-manager',
-      leaderElectionLeaseDuration: '15s',
-      leaderElectionLeaseDurationMs: 15_000,
-      leaderElectionRenewDeadline: '10s',
-      leaderElectionRenewDeadlineMs: 10_000,
-      leaderElectionRetryPeriod: '2s',
-      leaderElectionRetryPeriodMs: 2_000,
+      leaderElectionLeaseDuration: '10s',
+      leaderElectionLeaseDurationMs: 10_000,
+      leaderElectionRenewDeadline: '7s',
+      leaderElectionRenewDeadlineMs: 7_000,
+      leaderElectionRetryPeriod: '1s',
+      leaderElectionRetryPeriodMs: 1_000,
       leaderElect: true,
     });
   });
