@@ -83,6 +83,13 @@ async function startApprover(sim: KubeSim, kubeconfig: string, readinessPort: nu
   ]);
 }
 
+/** SIGTERM (releases the lease, flushes a --profile), SIGKILL if it has not exited within 5 s. */
+async function stopGracefully(process: JsonProcess): Promise<void> {
+  const kill = setTimeout(() => process.child.kill('SIGKILL'), 5_000);
+  await process.stop('SIGTERM');
+  clearTimeout(kill);
+}
+
 /** Spawn → /readyz 200, median of a few cold starts (each stopped with SIGTERM, releasing the lease). */
 async function startToReady(sim: KubeSim, kubeconfig: string, algorithm: KeyAlgorithm): Promise<{ samples: number[]; approver: JsonProcess }> {
   const samples: number[] = [];
@@ -91,11 +98,10 @@ async function startToReady(sim: KubeSim, kubeconfig: string, algorithm: KeyAlgo
     const ready = waitForReadyz(port);
     const t0 = performance.now();
     const approver = await startApprover(sim, kubeconfig, port, algorithm);
-    const stopApprover = onCleanup('approver process', () => approver.stop('SIGKILL'));
+    const stopApprover = onCleanup('approver process', () => stopGracefully(approver));
     samples.push((await ready) - t0);
     if (i === STARTS - 1) return { samples, approver };
     await stopApprover();
-    await approver.stop();
   }
 }
 
