@@ -24,6 +24,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most suites wait on child processes and sockets, not the CPU: more workers than cores.
+    maxWorkers: 3,
     reporters: ['default'],
   },
 });
