@@ -172,7 +172,8 @@ function readAttributes(buf: Uint8Array, attributes: Tlv, info: CsrInfo): void {
  * CertificationRequest ::= SEQUENCE { certificationRequestInfo, signatureAlgorithm, signature }
  * CertificationRequestInfo ::= SEQUENCE { version, subject Name, subjectPKInfo, [0] attributes }
  */
-function inspectDer(der: Uint8Array): CsrInfo {
+/** The parsed CSR, with its signature check still to run (off the event loop). */
+function inspectDer(der: Uint8Array): { info: CsrInfo; signatureValid: () => Promise<boolean> } {
   const top = new DerReader(der);
   const csr = DerReader.of(der, top.read(TAG.sequence, 'CSR'));
   top.done('CSR');
@@ -194,10 +195,11 @@ function inspectDer(der: Uint8Array): CsrInfo {
     subject: describeName(der, subject),
     sans: [],
     extensions: [],
-    signatureValid: verifySignature(signatureAlgorithm, csr.encoding(tbsTlv), signature, key),
+    signatureValid: false,
   };
   if (attributes) readAttributes(der, attributes, info);
-  return info;
+  const signed = csr.encoding(tbsTlv);
+  return { info, signatureValid: () => verifySignature(signatureAlgorithm, signed, signature, key) };
 }
 
 /**
@@ -208,12 +210,15 @@ export async function inspectCsr(pem: string): Promise<CsrInfo> {
   const der = decodeDer(pem);
   const envelope = derEnvelopeReason(der);
   if (envelope) throw new CsrParseError(`CSR is not valid DER: ${envelope}`);
+  let parsed: ReturnType<typeof inspectDer>;
   try {
-    return inspectDer(der);
+    parsed = inspectDer(der);
   } catch (error) {
     if (error instanceof CsrParseError) throw error;
     if (error instanceof DerError) throw new CsrParseError(`CSR is malformed: ${error.message}`);
     // Anything else is still a malformed CSR, never a crash.
     throw new CsrParseError('CSR is malformed', { cause: error });
   }
+  parsed.info.signatureValid = await parsed.signatureValid();
+  return parsed.info;
 }

@@ -57,40 +57,48 @@ function readPssParams(parameters: Uint8Array | undefined): PssParams {
   return params;
 }
 
+/** crypto.verify's callback form: the check runs on libuv's thread pool, not the event loop. */
+function verifyOffThread(
+  hash: string | null,
+  data: Uint8Array,
+  key: KeyObject | { key: KeyObject; padding: number; saltLength: number },
+  signature: Uint8Array,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    verify(hash, data, key, signature, (err, valid) => resolve(!err && valid));
+  });
+}
+
 function verifyPss(
   alg: AlgorithmIdentifier,
   data: Uint8Array,
   signature: Uint8Array,
   key: KeyObject,
-): boolean {
-  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return false;
+): Promise<boolean> {
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return Promise.resolve(false);
   const { hash, saltLength } = readPssParams(alg.parameters);
-  if (!hash) return false;
-  return verify(
-    hash,
-    data,
-    { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength },
-    signature,
-  );
+  if (!hash) return Promise.resolve(false);
+  return verifyOffThread(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }, signature);
 }
 
 /**
- * Verifies a signature with OpenSSL. Never throws: an unknown algorithm, a key of the wrong type
+ * Verifies a signature with OpenSSL, off the event loop (a P-521 check costs milliseconds, and the
+ * approver checks one per request). Never rejects: an unknown algorithm, a key of the wrong type
  * for the algorithm (which OpenSSL would otherwise happily use) or malformed parameters all give
  * false.
  */
-export function verifySignature(
+export async function verifySignature(
   alg: AlgorithmIdentifier,
   data: Uint8Array,
   signature: Uint8Array,
   key: KeyObject | undefined,
-): boolean {
+): Promise<boolean> {
   if (!key) return false;
   try {
-    if (alg.algorithm === OID.rsassaPss) return verifyPss(alg, data, signature, key);
+    if (alg.algorithm === OID.rsassaPss) return await verifyPss(alg, data, signature, key);
     const scheme = SCHEMES[alg.algorithm];
     if (!scheme || key.asymmetricKeyType !== scheme.keyType) return false;
-    return verify(scheme.hash, data, key, signature);
+    return await verifyOffThread(scheme.hash, data, key, signature);
   } catch {
     return false;
   }

@@ -68,13 +68,26 @@ describe('LinuxMounter (real mounts)', () => {
 
   it.skipIf(!isRoot)(`undoes the bind when the read-only remount fails, never leaving a writable view (${ROOT_ONLY})`, async () => {
     const script = box.path('mount-without-remount');
-    await writeFile(script, '#!/bin/sh\ncase "$*" in *remount*) echo "remount refused" >&2; exit 32;; esac\nexec mount "$@"\n', { mode: 0o755 });
+    // An old mount(8) that ignores "ro" on a bind and then refuses the remount.
+    await writeFile(script, '#!/bin/sh\ncase "$*" in *remount*) echo "remount refused" >&2; exit 32;; esac\n' +
+      'if [ "$1" = "--bind" ]; then exec mount --bind "$4" "$5"; fi\nexec mount "$@"\n', { mode: 0o755 });
     const source = box.path('src');
     await mkdir(source);
     const target = box.path('target');
     const error = await new LinuxMounter({ mountBinary: script }).bindReadOnly(source, target).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/remount refused/);
     expect(await mounter.isMountPoint(target)).toBe(false);
+  });
+
+  it.skipIf(!isRoot)(`falls back to a read-only remount when mount(8) ignores ro on a bind (${ROOT_ONLY})`, async () => {
+    const script = box.path('mount-ignoring-ro');
+    await writeFile(script, '#!/bin/sh\nif [ "$1" = "--bind" ]; then exec mount --bind "$4" "$5"; fi\nexec mount "$@"\n', { mode: 0o755 });
+    const source = box.path('src2');
+    await mkdir(source);
+    const target = box.path('target2');
+    await new LinuxMounter({ mountBinary: script }).bindReadOnly(source, target);
+    await expect(writeFile(`${target}/x`, 'x')).rejects.toThrow(/EROFS|read-only/);
+    await mounter.unmount(target);
   });
 
   it('refuses a malformed tmpfs size before running anything', async () => {

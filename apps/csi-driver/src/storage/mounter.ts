@@ -70,12 +70,15 @@ export class LinuxMounter implements Mounter {
     const source = resolve(src);
     const target = resolve(dst);
     await mkdir(target, { recursive: true, mode: 0o750 });
-    await this.run(this.mountBinary, ['--bind', source, target]);
-    // "mount -o bind,ro" silently yields a writable bind on older kernels/util-linux: the ro flag
-    // only sticks through a separate remount of the bind itself.
+    // One fork on the publish path: util-linux ≥ 2.27 turns "--bind -o ro" into bind + read-only
+    // remount itself. Older ones silently leave the bind writable, so check, and remount if needed.
+    await this.run(this.mountBinary, ['--bind', '-o', `ro,${SAFE_FLAGS}`, source, target]);
     try {
-      await this.run(this.mountBinary, ['-o', `remount,bind,ro,${SAFE_FLAGS}`, target]);
-      const entry = await this.mountAt(target);
+      let entry = await this.mountAt(target);
+      if (!entry?.mountOptions.includes('ro')) {
+        await this.run(this.mountBinary, ['-o', `remount,bind,ro,${SAFE_FLAGS}`, target]);
+        entry = await this.mountAt(target);
+      }
       if (!entry?.mountOptions.includes('ro')) {
         throw new MountError(`bind mount of ${source} at ${target} is not read-only after remount`, []);
       }
