@@ -11,7 +11,7 @@ as_root() {
   elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
     sudo -n "$@"
   else
-    skip "root (or password-less sudo) is needed to install Debian packages"
+    skip "root (or password-less sudo) is needed: apt-get for the build, tmpfs and bind mounts for the driver"
   fi
 }
 
@@ -64,7 +64,8 @@ patch_reflect2() {
   rm -f "$src/vendor/github.com/modern-go/reflect2/go.mod" "$src/vendor/github.com/modern-go/reflect2/go.sum"
 }
 
-# Mirrors debian/rules: a GOPATH in which k8s.io/kubernetes is the source tree, cgo off.
+# Mirrors debian/rules: a GOPATH in which k8s.io/kubernetes is the source tree, cgo off, plain
+# `make WHAT=...` (hack/lib/golang.sh then builds in GOPATH mode from the vendor tree).
 compile_apiserver() {
   local src=$1 gopath=$1/.gopath
   mkdir -p "$gopath/src/k8s.io"
@@ -79,6 +80,7 @@ compile_apiserver() {
 # Prints the cached binary's path, building it first when it is missing.
 build_apiserver() {
   require_apt
+  as_root true # the tier needs root anyway (apt, tmpfs and bind mounts): say so before anything slow
   enable_deb_src
   local version binary
   version=$(source_version)

@@ -77,12 +77,28 @@ describe('CRUD and server-set metadata', () => {
     expect(noName.body.reason).toBe('Invalid');
   });
 
-  it('DELETE answers 200 with the object and a later GET is 404', async () => {
-    await kube.request('POST', '/api/v1/namespaces/crud/configmaps', { metadata: { name: 'gone' } });
-    const del = await kube.request<Obj>('DELETE', '/api/v1/namespaces/crud/configmaps/gone');
+  it('DELETE answers 200 with a Success Status (as the real server does) and a later GET is 404', async () => {
+    const created = (await kube.request<Obj>('POST', '/api/v1/namespaces/crud/configmaps', { metadata: { name: 'gone' } })).body;
+    const del = await kube.request<Record<string, unknown>>('DELETE', '/api/v1/namespaces/crud/configmaps/gone');
     expect(del.status).toBe(200);
-    expect(del.body.metadata.name).toBe('gone');
+    expect(del.body).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'gone', kind: 'configmaps', uid: created.metadata.uid } });
     expect((await kube.request('GET', '/api/v1/namespaces/crud/configmaps/gone')).status).toBe(404);
+  });
+
+  it('names custom resources "<plural>.<group>" in Invalid messages, as the real server does', async () => {
+    const created = (await kube.request<Obj>('POST', CR_PATH('crud'), certificateRequest('unconditional', csr))).body;
+    delete created.metadata.resourceVersion;
+    const res = await kube.request<Obj>('PUT', `${CR_PATH('crud')}/unconditional`, created);
+    expect(res.status).toBe(422);
+    expect(res.body.message).toBe('certificaterequests.cert-manager.io "unconditional" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+  });
+
+  it('rejects a core Event whose involvedObject lives in another namespace (422, like the real server)', async () => {
+    const event = (name: string, namespace: string) => ({ metadata: { name }, involvedObject: { kind: 'Pod', name: 'p', namespace }, reason: 'R', message: 'm' });
+    const elsewhere = await kube.request<Obj>('POST', '/api/v1/namespaces/crud/events', event('elsewhere', 'other'));
+    expect(elsewhere.status).toBe(422);
+    expect(elsewhere.body.message).toBe('Event "elsewhere" is invalid: involvedObject.namespace: Invalid value: "other": does not match event.namespace');
+    expect((await kube.request('POST', '/api/v1/namespaces/crud/events', event('here', 'crud'))).status).toBe(201);
   });
 
   it('keeps an object with finalizers until the last finalizer is removed', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UserInfo } from './auth';
 import {
-  checkName, conflictPrecondition, generateName, initialStatus, parseObject, placeInNamespace, sameContent,
+  checkEventNamespace, checkName, conflictPrecondition, generateName, initialStatus, parseObject, placeInNamespace, sameContent,
   specPart, timestamp, tracksGeneration,
 } from './objects';
 import { applyJsonPatch, applyMergePatch } from './patch';
@@ -59,6 +59,7 @@ export class ResourceApi {
       while (this.store.get(t, ns, meta.name));
     }
     checkName(t, obj);
+    checkEventNamespace(t, obj);
     if (this.store.get(t, ns, meta.name!)) throw alreadyExists(t, meta.name!);
     obj.metadata = {
       ...meta, uid: randomUUID(), creationTimestamp: timestamp(),

@@ -5,7 +5,7 @@ import { discovery } from './discovery';
 import type { FaultState } from './faults';
 import { route } from './routes';
 import type { KubeObject, ResourceType } from './resources';
-import { ApiError, injectedFailure, methodNotAllowed, pathNotFound, unauthorized } from './status';
+import { ApiError, deletedStatus, injectedFailure, methodNotAllowed, pathNotFound, unauthorized } from './status';
 import type { WatchHub } from './watch';
 
 export interface RequestLogEntry { method: string; path: string; query: string; user?: string; status: number }
@@ -72,10 +72,16 @@ function handle(deps: Deps, method: string, url: URL, body: string, req: Incomin
       return sendJson(res, 200, api.patch(type, namespace, name, req.headers['content-type'] ?? '', body, sub));
     case 'DELETE':
       if (sub) throw methodNotAllowed();
-      return sendJson(res, 200, api.delete(type, namespace, name, body));
+      return sendJson(res, 200, deleteResponse(type, api.delete(type, namespace, name, body)));
     default:
       throw methodNotAllowed();
   }
+}
+
+/** The object while finalizers hold it (and always for Pods and Namespaces), else a Success Status. */
+function deleteResponse(type: ResourceType, deleted: KubeObject): object {
+  const returnsObject = deleted.metadata.deletionTimestamp !== undefined || (!type.group && ['pods', 'namespaces'].includes(type.plural));
+  return returnsObject ? deleted : deletedStatus(type, deleted);
 }
 
 function deleteCollection(api: ResourceApi, type: ResourceType, namespace: string | undefined, query: URLSearchParams): object {

@@ -65,6 +65,18 @@ export function checkName(t: ResourceType, obj: KubeObject): void {
   }
 }
 
+/** core/v1 Events must sit in their involved object's namespace (the real server answers 422). */
+export function checkEventNamespace(t: ResourceType, obj: KubeObject): void {
+  if (t.group || t.plural !== 'events') return;
+  const involved = (obj.involvedObject as { namespace?: unknown } | undefined)?.namespace;
+  if (typeof involved === 'string' && involved !== '' && involved !== obj.metadata.namespace) {
+    throw invalid(t, obj.metadata.name ?? '', [{
+      reason: 'FieldValueInvalid', field: 'involvedObject.namespace',
+      message: `Invalid value: ${JSON.stringify(involved)}: does not match event.namespace`,
+    }]);
+  }
+}
+
 export function generateName(prefix: string): string {
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += GENERATE_ALPHABET[randomInt(GENERATE_ALPHABET.length)];

@@ -41,13 +41,16 @@ export const conflict = (t: ResourceType, name: string) =>
     { name, ...groupOf(t), kind: t.plural },
   );
 
-/** 422 Invalid; `prefix` lets the webhook say it was the one that denied the request. */
+/**
+ * 422 Invalid; `prefix` lets the webhook say it was the one that denied the request. Like the real
+ * server, custom resources are named "<plural>.<group>" and built-ins "<Kind>[.<group>]".
+ */
 export function invalid(t: ResourceType, name: string, causes: StatusCause[], prefix?: string): ApiError {
   const what = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
   const list = causes.length > 1 ? `[${what}]` : what;
   const message = prefix
     ? `${prefix}: ${list}`
-    : `${t.kind}${t.group ? `.${t.group}` : ''} "${name}" is invalid: ${list}`;
+    : `${t.custom ? qualifiedName(t) : `${t.kind}${t.group ? `.${t.group}` : ''}`} "${name}" is invalid: ${list}`;
   return new ApiError(422, 'Invalid', message, { name, ...groupOf(t), kind: t.kind, causes });
 }
 
@@ -78,3 +81,11 @@ export function injectedFailure(code: number): ApiError {
 
 export const tooOldResourceVersion = (requested: string, oldest: number) =>
   new ApiError(410, 'Expired', `too old resource version: ${requested} (${oldest})`);
+
+/** What the real server answers for a DELETE that removed the object at once (Pods and Namespaces return the object). */
+export function deletedStatus(t: ResourceType, obj: { metadata: { name?: string; uid?: string } }): StatusBody {
+  return {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
+    details: { name: obj.metadata.name, ...groupOf(t), kind: t.plural, uid: obj.metadata.uid }, code: 200,
+  };
+}

@@ -59,7 +59,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, decide: (path: s
   }
   let verdict: Verdict;
   try {
-    verdict = await decide(req.url ?? '', review.request);
+    // The apiserver appends ?timeout=10s to the configured URL.
+    verdict = await decide(new URL(req.url ?? '/', 'https://webhook').pathname, review.request);
   } catch (e) {
     verdict = { allowed: false, code: 500, message: `webhook error: ${(e as Error).message}` };
   }
@@ -72,7 +73,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, decide: (path: s
 }
 
 const denied = (e: unknown): Verdict => {
-  if (e instanceof ApiError) return { allowed: false, code: e.code, message: e.message };
+  // kube-sim's webhook says who denied; here the real apiserver adds that prefix itself.
+  if (e instanceof ApiError) return { allowed: false, code: e.code, message: e.message.replace(/^admission webhook "[^"]+" denied the request: /, '') };
   throw e;
 };
 

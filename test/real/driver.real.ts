@@ -74,6 +74,10 @@ describe.skipIf(SKIP_REASON !== '')(title('driver: publish, renewal, cleanup, re
     await stack.unpublish(pod);
   }, 60_000);
 
+  it('no API call of the apps was refused: the chart grants everything they use', () => {
+    expect(stack.rbacRefusals()).toEqual([]);
+  });
+
   it('a failing issuer → UNAVAILABLE and a Warning Event on the real Pod object', async () => {
     stack.issuer.setMode('fail');
     try {
@@ -115,6 +119,7 @@ describe.skipIf(SKIP_REASON !== '')(title('runtime issuance ConfigMap'), () => {
       const [leaf] = parseCertificateChain(readPair(pod.targetPath).cert);
       expect(leaf.issuer).toContain('runtime-ca');
       expect(runtimeIssuer.stats().issued).toBeGreaterThanOrEqual(1);
+      expect(stack.rbacRefusals()).toEqual([]);
       await stack.unpublish(pod);
     } finally {
       await runtimeIssuer.stop();

@@ -32,6 +32,7 @@ export interface RealStackOptions {
   approvers?: number;
   certDurationMs?: number;
   runtimeIssuanceConfigMap?: string;
+  /** Default: REAL_ECHO_LOGS=1 in the environment. */
   echoLogs?: boolean;
 }
 
@@ -56,6 +57,8 @@ export interface RealStack {
   publish(pod: RealPod): Promise<Record<string, unknown>>;
   unpublish(pod: RealPod): Promise<Record<string, unknown>>;
   startApprover(): Promise<JsonProcess>;
+  /** Log lines of every app process so far that report a 403 (a permission the chart lacks). */
+  rbacRefusals(): string[];
   restartDriver(signal?: NodeJS.Signals): Promise<void>;
   stop(): Promise<void>;
 }
@@ -64,7 +67,8 @@ const PROBES = ['--readiness-probe-bind-address=127.0.0.1:0', '--metrics-bind-ad
 export const FAST_LEASE_ARGS = ['--leader-election-lease-duration=2s', '--leader-election-renew-deadline=1500ms',
   '--leader-election-retry-period=200ms'];
 
-export async function startRealStack(o: RealStackOptions = {}): Promise<RealStack> {
+export async function startRealStack(options: RealStackOptions = {}): Promise<RealStack> {
+  const o = { echoLogs: process.env.REAL_ECHO_LOGS === '1', ...options };
   const cluster = connectCluster();
   const workDir = await mkdtemp(join(tmpdir(), 'spiffe-real-'));
   const dataRoot = join(workDir, 'csi-data-dir');
@@ -89,9 +93,10 @@ export async function startRealStack(o: RealStackOptions = {}): Promise<RealStac
   const approvers: JsonProcess[] = [];
   for (let i = 0; i < (o.approvers ?? 1); i++) approvers.push(await startApprover());
 
+  const drivers = [await startJsonProcess('csi-driver', driverArgs, { echo: o.echoLogs })];
   const stack: RealStack = {
     cluster, rbac, issuer, approvers, dataRoot,
-    driver: await startJsonProcess('csi-driver', driverArgs, { echo: o.echoLogs }),
+    driver: drivers[0],
     csi: connectCsiClient(`unix://${socketPath}`),
     pod: async (spec) => {
       await grantWorkload(cluster, spec.namespace, spec.serviceAccount);
@@ -111,10 +116,14 @@ export async function startRealStack(o: RealStackOptions = {}): Promise<RealStac
       approvers.push(approver);
       return approver;
     },
+    rbacRefusals: () => [...approvers, ...drivers]
+      .flatMap((p) => [...p.logs.map((l) => JSON.stringify(l)), ...p.stderr])
+      .filter((line) => /forbidden|\b403\b/i.test(line)),
     restartDriver: async (signal = 'SIGKILL') => {
       stack.csi.close();
       await stack.driver.stop(signal);
       stack.driver = await startJsonProcess('csi-driver', driverArgs, { echo: o.echoLogs });
+      drivers.push(stack.driver);
       stack.csi = connectCsiClient(`unix://${socketPath}`);
     },
     stop: async () => {
