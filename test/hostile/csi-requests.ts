@@ -5,6 +5,7 @@ import { status } from '@grpc/grpc-js';
 import type { PodSpec, PodVolume } from '../e2e/kubelet';
 import { lengthDelimited, fieldKey, varint } from '../conformance/raw-grpc';
 import { makeServiceAccountJwt, tokensContextValue } from '../csi-grpc/sa-token';
+import { seededRandom } from '../../libs/crypto/test-support/csr-builder';
 
 export type HostileCall =
   | { rpc: 'NodePublishVolume' | 'NodeUnpublishVolume'; request: Record<string, unknown> }
@@ -26,17 +27,8 @@ export interface GeneratorContext {
   podsDir: string;
 }
 
-/** mulberry32: tiny, fast, and the same sequence for the same seed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG as the CSR fuzz tests, so failures reproduce from the seed alone.
+export { seededRandom };
 
 type Rand = () => number;
 const pick = <T>(rand: Rand, items: readonly T[]): T => items[Math.floor(rand() * items.length)];
