@@ -148,9 +148,31 @@ export async function benchApprover(algorithm: KeyAlgorithm): Promise<Figure[]> 
   const last = Math.max(...decided.map((d) => d.at));
   const denied = decided.filter((d) => d.type !== 'Approved').length;
   const burstLatency = created.map((c) => watch.decisions.get(c.key)!.at - c.at);
-  figures.push({ section: 'approver', name: `decisions/s, ${BURST} requests created at once`, value: Math.round(BURST / ((last - t0) / 1000)),
-    unit: '/s', target: { op: '>=', value: 300 },
-    note: `all decided in ${Math.round(last - t0)} ms (creates took ${Math.round(createdBy - t0)} ms); ${denied} denied; create→decision p50 ${Math.round(median(burstLatency))} / p99 ${Math.round(percentile(burstLatency, 99))} ms` });
+  figures.push({ section: 'approver', name: `decisions/s, ${BURST} requests created at once (incl. creation)`, value: Math.round(BURST / ((last - t0) / 1000)),
+    unit: '/s',
+    note: `all decided in ${Math.round(last - t0)} ms, of which the simulator took ${Math.round(createdBy - t0)} ms to accept the creates on the same 2 cores; ${denied} denied; create→decision p50 ${Math.round(median(burstLatency))} / p99 ${Math.round(percentile(burstLatency, 99))} ms` });
   if (denied > 0) throw new Error(`${denied} valid requests were denied`);
+  figures.push(await backlogThroughput(sim, kubeconfig, approver, watch, algorithm));
   return figures;
+}
+
+/**
+ * The approver's own decision rate: 1,000 requests created while no approver runs, then one
+ * starts and decides them all. The simulator's create cost is out of the measured window.
+ */
+async function backlogThroughput(sim: KubeSim, kubeconfig: string, running: JsonProcess, watch: DecisionWatch,
+  algorithm: KeyAlgorithm): Promise<Figure> {
+  await stopGracefully(running);
+  const backlog = await prepareRequests(sim, BURST, 'backlog', algorithm);
+  const created = await mapLimit(backlog.requests, 16, create);
+  backlog.close();
+  const approver = await startApprover(sim, kubeconfig, await freePort(), algorithm);
+  onCleanup('approver process (backlog)', () => stopGracefully(approver));
+  const leading = await approver.waitForLog((l) => l.msg === 'became leader; deciding pending requests', 30_000);
+  const t0 = performance.now() - (Date.now() - Number(leading.time));
+  await watch.until(() => created.every((c) => watch.decisions.has(c.key)), 120_000);
+  const last = Math.max(...created.map((c) => watch.decisions.get(c.key)!.at));
+  return { section: 'approver', name: `decisions/s, ${BURST} requests pending (created at once, before the approver)`,
+    value: Math.round(BURST / ((last - t0) / 1000)), unit: '/s', target: { op: '>=', value: 300 },
+    note: `from "became leader" to the last decision seen: ${Math.round(last - t0)} ms` };
 }
