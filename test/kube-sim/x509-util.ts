@@ -1,6 +1,7 @@
 import 'reflect-metadata'; // @peculiar/x509 pulls in tsyringe, which needs it loaded first
-import { randomBytes, webcrypto } from 'node:crypto';
+import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { certificateSubject } from './x509-parts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -16,6 +17,24 @@ export interface CertificateAuthority {
   certPem: string;
   privateKey: CryptoKey;
   keyPem: string;
+  /** Derived once so that signing a request touches neither WebCrypto nor the ASN.1 library. */
+  signing: {
+    key: KeyObject;
+    /** The CA's subject Name DER, copied verbatim as each certificate's issuer. */
+    subject: Uint8Array;
+    /** The CA's subjectKeyIdentifier, if it has one (the leaves' authorityKeyIdentifier). */
+    keyId?: Buffer;
+    notAfter: Date;
+  };
+}
+
+function authority(cert: x509.X509Certificate, privateKey: CryptoKey, keyPem: string): CertificateAuthority {
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const signing = {
+    key: KeyObject.from(privateKey), subject: certificateSubject(new Uint8Array(cert.rawData)), notAfter: cert.notAfter,
+    ...(ski ? { keyId: Buffer.from(ski.keyId, 'hex') } : {}),
+  };
+  return { cert, certPem: cert.toString('pem') + '\n', privateKey, keyPem, signing };
 }
 
 /** A positive serial of 128 random bits, hex encoded. */
@@ -49,12 +68,11 @@ export async function createSelfSignedCa(commonName: string, validityDays = 3650
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { cert, certPem: cert.toString('pem') + '\n', privateKey: keys.privateKey, keyPem: await exportPkcs8Pem(keys.privateKey) };
+  return authority(cert, keys.privateKey, await exportPkcs8Pem(keys.privateKey));
 }
 
 export async function loadCa(certPem: string, keyPem: string): Promise<CertificateAuthority> {
-  const cert = new x509.X509Certificate(certPem);
-  return { cert, certPem: cert.toString('pem') + '\n', privateKey: await importPkcs8Pem(keyPem), keyPem };
+  return authority(new x509.X509Certificate(certPem), await importPkcs8Pem(keyPem), keyPem);
 }
 
 /** A TLS serving certificate for the loopback addresses, signed by `ca`. */

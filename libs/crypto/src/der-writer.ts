@@ -1,4 +1,7 @@
-/** Just enough DER encoding to build a CSR: definite lengths, the universal types we emit. */
+/**
+ * Just enough DER encoding to build a CSR and the test CA simulator's certificates: definite
+ * lengths, the universal types we emit.
+ */
 
 function length(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
@@ -15,7 +18,9 @@ export function tlv(tag: number, ...contents: Uint8Array[]): Buffer {
 export const sequence = (...items: Uint8Array[]): Buffer => tlv(0x30, ...items);
 export const set = (...items: Uint8Array[]): Buffer => tlv(0x31, ...items);
 export const octetString = (content: Uint8Array): Buffer => tlv(0x04, content);
-export const bitString = (content: Uint8Array): Buffer => tlv(0x03, Buffer.from([0]), content);
+/** `unusedBits` trailing bits of the last byte are padding (named-bit lists such as keyUsage). */
+export const bitString = (content: Uint8Array, unusedBits = 0): Buffer =>
+  tlv(0x03, Buffer.from([unusedBits]), content);
 export const smallInteger = (n: number): Buffer => tlv(0x02, Buffer.from([n]));
 export const booleanTrue = (): Buffer => tlv(0x01, Buffer.from([0xff]));
 
