@@ -1,10 +1,6 @@
-// @peculiar/x509 resolves its ASN.1 providers through tsyringe, which needs the Reflect polyfill.
-import 'reflect-metadata';
 import { timingSafeEqual, type KeyObject } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
-import { derEnvelopeReason } from './der-reader';
-import { decodeSubjectAltNames } from './names';
-import { OID } from './oids';
+import { readCertificateDer } from './certificate-der';
+import { DerError, derEnvelopeReason } from './der-reader';
 import { decodePemBlocks } from './pem';
 import { describeSpki, loadSpki, spkiDerOf } from './public-key';
 
@@ -31,18 +27,9 @@ export interface CertificateInfo {
 function describeCertificate(pem: string, der: Buffer, index: number): CertificateInfo {
   const envelope = derEnvelopeReason(der);
   if (envelope) throw new CertificateParseError(`certificate ${index}: ${envelope}`);
-  let cert: x509.X509Certificate;
   try {
-    cert = new x509.X509Certificate(new Uint8Array(der));
-  } catch (cause) {
-    throw new CertificateParseError(`certificate ${index} is malformed`, { cause });
-  }
-  try {
-    const spkiDer = Buffer.from(cert.publicKey.rawData);
-    const key = describeSpki(spkiDer);
-    const san = cert.getExtension(OID.subjectAltName);
-    const sans = san ? decodeSubjectAltNames(new Uint8Array(san.value)) : [];
-    const basic = cert.getExtension<x509.BasicConstraintsExtension>(x509.BasicConstraintsExtension);
+    const cert = readCertificateDer(der);
+    const key = describeSpki(cert.spkiDer);
     const info: CertificateInfo = {
       pem,
       subject: cert.subject,
@@ -50,20 +37,18 @@ function describeCertificate(pem: string, der: Buffer, index: number): Certifica
       serialNumber: cert.serialNumber,
       notBefore: cert.notBefore,
       notAfter: cert.notAfter,
-      isCA: basic?.ca ?? false,
-      uriSans: sans.filter((s) => s.type === 'uri').map((s) => s.value),
-      dnsSans: sans.filter((s) => s.type === 'dns').map((s) => s.value),
+      isCA: cert.isCA,
+      uriSans: cert.sans.filter((s) => s.type === 'uri').map((s) => s.value),
+      dnsSans: cert.sans.filter((s) => s.type === 'dns').map((s) => s.value),
       publicKeyAlgorithm: key.algorithm,
-      spkiDer,
+      spkiDer: cert.spkiDer,
     };
     if (key.namedCurve) info.namedCurve = key.namedCurve;
     return info;
   } catch (cause) {
-    if (cause instanceof CertificateParseError) throw cause;
-    throw new CertificateParseError(
-      `certificate ${index} is malformed: ${(cause as Error).message ?? 'unknown error'}`,
-      { cause },
-    );
+    // Anything the walk throws is a malformed certificate, never a crash of the caller.
+    const reason = cause instanceof DerError ? `: ${cause.message}` : '';
+    throw new CertificateParseError(`certificate ${index} is malformed${reason}`, { cause });
   }
 }
 
