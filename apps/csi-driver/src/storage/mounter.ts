@@ -1,10 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { CommandRunner, ForkingCommandRunner } from './command-runner';
+import { MountError } from './mount-error';
 import { MountInfoEntry, readMountInfo, topmostMountAt } from './mountinfo';
+import { ShellHelperRunner } from './shell-helper-runner';
 
-const execFileAsync = promisify(execFile);
+export { MountError } from './mount-error';
 
 /** The only way the driver touches mounts, so everything else can be tested without root. */
 export interface Mounter {
@@ -26,37 +27,37 @@ export interface TmpfsOptions {
   size?: number | string;
 }
 
-export class MountError extends Error {
-  constructor(
-    message: string,
-    readonly command: string[],
-    readonly stderr = '',
-  ) {
-    super(stderr ? `${message}: ${stderr}` : message);
-    this.name = 'MountError';
-  }
-}
-
 /** Flags every mount the driver makes should carry: SVIDs are data, never executables or devices. */
 const SAFE_FLAGS = 'nosuid,nodev,noexec';
-const COMMAND_TIMEOUT_MS = 30_000;
 
 export interface LinuxMounterOptions {
   mountInfoFile?: string;
   mountBinary?: string;
   umountBinary?: string;
+  /**
+   * How mount/umount are run. 'helper' (default): through one long-lived /bin/sh, so the driver
+   * never forks its own large process per mount. 'fork': execFile per command (safety valve).
+   */
+  runner?: 'helper' | 'fork' | CommandRunner;
 }
 
-/** util-linux mount/umount via execFile (never a shell); mount state from /proc/self/mountinfo. */
+/**
+ * util-linux mount/umount with argv passed as data (never parsed by a shell); mount state from
+ * /proc/self/mountinfo. close() on shutdown stops the helper process.
+ */
 export class LinuxMounter implements Mounter {
   private readonly mountInfoFile: string;
   private readonly mountBinary: string;
   private readonly umountBinary: string;
+  private readonly runner: CommandRunner;
 
   constructor(options: LinuxMounterOptions = {}) {
     this.mountInfoFile = options.mountInfoFile ?? '/proc/self/mountinfo';
     this.mountBinary = options.mountBinary ?? 'mount';
     this.umountBinary = options.umountBinary ?? 'umount';
+    const runner = options.runner ?? 'helper';
+    this.runner =
+      runner === 'helper' ? new ShellHelperRunner() : runner === 'fork' ? new ForkingCommandRunner() : runner;
   }
 
   async mountTmpfs(path: string, options: TmpfsOptions = {}): Promise<void> {
@@ -70,7 +71,7 @@ export class LinuxMounter implements Mounter {
     const source = resolve(src);
     const target = resolve(dst);
     await mkdir(target, { recursive: true, mode: 0o750 });
-    // One fork on the publish path: util-linux ≥ 2.27 turns "--bind -o ro" into bind + read-only
+    // One mount(8) run on the publish path: util-linux ≥ 2.27 turns "--bind -o ro" into bind + read-only
     // remount itself. Older ones silently leave the bind writable, so check, and remount if needed.
     await this.run(this.mountBinary, ['--bind', '-o', `ro,${SAFE_FLAGS}`, source, target]);
     try {
@@ -118,14 +119,13 @@ export class LinuxMounter implements Mounter {
     return topmostMountAt(await readMountInfo(this.mountInfoFile), real);
   }
 
-  private async run(binary: string, args: string[]): Promise<void> {
-    try {
-      await execFileAsync(binary, args, { timeout: COMMAND_TIMEOUT_MS });
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException & { stderr?: string };
-      const stderr = (e.stderr ?? '').trim() || e.message;
-      throw new MountError(`${binary} ${args.join(' ')} failed`, [binary, ...args], stderr);
-    }
+  /** Stops the runner's helper process once commands already started have finished. */
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+
+  private run(binary: string, args: string[]): Promise<void> {
+    return this.runner.run(binary, args);
   }
 }
 

@@ -53,5 +53,7 @@ describe('StorageModule', () => {
     await moduleRef.init();
     expect(await box.mountsBelow()).toEqual([dataRoot]);
     await moduleRef.close();
+    // Shutdown stopped the mount helper: nothing is left to keep the process alive.
+    await expect(moduleRef.get<LinuxMounter>(MOUNTER).unmount(dataRoot)).rejects.toThrow(/closed/);
   });
 });

@@ -35,6 +35,7 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     @Inject(DATA_ROOT) private readonly dataRoot: DataRoot,
     @Inject(METADATA_STORE) private readonly store: OrphanCleaner,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(MOUNTER) private readonly mounter: Mounter,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -47,8 +48,10 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  /** Runs after the modules importing storage shut down (Nest reverses the order), so no mount is still coming. */
+  async onApplicationShutdown(): Promise<void> {
     this.scheduler.stop();
+    if (this.mounter instanceof LinuxMounter) await this.mounter.close();
   }
 }
 
