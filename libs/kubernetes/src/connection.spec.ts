@@ -101,7 +101,7 @@ afterAll(async () => {
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-function writeKubeconfig(name: string, server: string, user: Record<string, string>): string {
+function writeKubeconfig(name: string, server: string, user: Record<string, unknown>): string {
   const userYaml = Object.entries(user)
     .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
     .join('\n');
@@ -207,6 +207,36 @@ describe('KubeConnection requests', () => {
     expect(() => parent.asBearerToken('')).toThrow(/non-empty/);
     expect(() => parent.asBearerToken('a\nInjected: x')).toThrow(/whitespace/);
     parent.close();
+  });
+
+  it('hands exec users to client-node, and a bearer connection derived from one sends only its token', async () => {
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      status: { token: 'exec-token' },
+    });
+    const file = writeKubeconfig('exec.yaml', url, {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        command: 'sh',
+        args: ['-c', `printf '%s' '${credential}'`],
+        interactiveMode: 'Never',
+      },
+    });
+    const conn = KubeConnection.load({ kubeconfig: file });
+    expect((await conn.request<Seen>('GET', '/version')).authorization).toBe('Bearer exec-token');
+    const pod = conn.asBearerToken('pod-sa-token');
+    expect(await pod.request<Seen>('GET', '/version')).toEqual({ authorization: 'Bearer pod-sa-token' });
+    conn.close();
+  });
+
+  it('reports a failing exec plugin as AuthenticationFailed on the request, not at load', async () => {
+    const file = writeKubeconfig('exec-fail.yaml', url, {
+      exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'false', interactiveMode: 'Never' },
+    });
+    const conn = KubeConnection.load({ kubeconfig: file });
+    await expect(conn.request('GET', '/version')).rejects.toMatchObject({ code: 0, reason: 'AuthenticationFailed' });
+    conn.close();
   });
 
   it('reports an unreachable server as code 0', async () => {

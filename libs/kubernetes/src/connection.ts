@@ -1,7 +1,4 @@
-import type * as http from 'node:http';
-import type * as https from 'node:https';
 import { inspect } from 'node:util';
-import * as k8s from '@kubernetes/client-node';
 import { KubeApiError } from './errors';
 import {
   AgentPool,
@@ -13,7 +10,7 @@ import {
   type Query,
   type RequestOptions,
 } from './http-transport';
-import { KubeConfigError, loadKubeConfig, type KubeConfigSource } from './kubeconfig-loader';
+import { loadKubeConfig, type ApiCredentials, type KubeConfigSource } from './kubeconfig-loader';
 import { silentLogger, type KubeLogger } from './logger';
 import { readWatchEvents, type WatchEvent } from './watch-stream';
 
@@ -33,7 +30,7 @@ type SharedOptions = Pick<KubeConnectionOptions, 'requestTimeoutMs' | 'userAgent
 
 /** An authenticated route to one API server. Holds credentials privately; serialises without them. */
 export class KubeConnection {
-  readonly #kc: k8s.KubeConfig;
+  readonly #credentials: ApiCredentials;
   readonly #agents: AgentPool;
   readonly #ownsAgents: boolean;
   readonly server: string;
@@ -43,19 +40,16 @@ export class KubeConnection {
   private readonly userAgent: string;
 
   private constructor(
-    kc: k8s.KubeConfig,
+    credentials: ApiCredentials,
     readonly source: KubeConnectionSource,
     opts: SharedOptions,
     agents?: AgentPool,
   ) {
-    this.#kc = kc;
+    this.#credentials = credentials;
     this.#agents = agents ?? new AgentPool();
     this.#ownsAgents = !agents;
-    const cluster = kc.getCurrentCluster();
-    if (!cluster?.server)
-      throw new KubeConfigError('kubeconfig: current context has no cluster with a server URL');
-    this.server = cluster.server.replace(/\/+$/, '');
-    this.namespace = kc.getContextObject(kc.getCurrentContext())?.namespace;
+    this.server = credentials.server;
+    this.namespace = credentials.namespace;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
     this.userAgent = opts.userAgent ?? 'csi-driver-spiffe';
     this.logger = opts.logger ?? silentLogger;
@@ -63,12 +57,12 @@ export class KubeConnection {
 
   /** --kubeconfig, else $KUBECONFIG, else in-cluster; KubeConfigError says what was tried. */
   static load(opts: KubeConnectionOptions = {}): KubeConnection {
-    const { kc, source } = loadKubeConfig(opts);
-    return new KubeConnection(kc, source, opts);
+    const { credentials, source } = loadKubeConfig(opts);
+    return new KubeConnection(credentials, source, opts);
   }
 
-  static fromKubeConfig(kc: k8s.KubeConfig, opts: SharedOptions = {}): KubeConnection {
-    return new KubeConnection(kc, 'explicit', opts);
+  static fromCredentials(credentials: ApiCredentials, opts: SharedOptions = {}): KubeConnection {
+    return new KubeConnection(credentials, 'explicit', opts);
   }
 
   /**
@@ -79,18 +73,8 @@ export class KubeConnection {
   asBearerToken(token: string): KubeConnection {
     if (!token || /[\s\0]/.test(token))
       throw new Error('asBearerToken: token must be a non-empty string without whitespace');
-    const cluster = this.#kc.getCurrentCluster() as k8s.Cluster;
-    const kc = new k8s.KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ ...cluster, name: 'bearer-cluster' }],
-      users: [{ name: 'bearer', token }],
-      contexts: [
-        { name: 'bearer', cluster: 'bearer-cluster', user: 'bearer', namespace: this.namespace },
-      ],
-      currentContext: 'bearer',
-    });
     return new KubeConnection(
-      kc,
+      this.#credentials.withBearerToken(token),
       'bearer-token',
       { requestTimeoutMs: this.requestTimeoutMs, userAgent: this.userAgent, logger: this.logger },
       this.#agents,
@@ -175,40 +159,16 @@ export class KubeConnection {
   }
 
   private async prepareAuth(method: string, path: string): Promise<PreparedAuth> {
-    const opts: https.RequestOptions = { headers: {} };
     try {
-      await this.#kc.applyToHTTPSOptions(opts);
+      return await this.#credentials.prepare();
     } catch (e) {
-      // For plain-http servers client-node refuses to build an agent after it has already applied
-      // the auth headers; we do not use its agent for http, so that refusal is irrelevant.
-      if (!this.server.startsWith('http:') || !opts.headers) {
-        throw new KubeApiError(
-          0,
-          'AuthenticationFailed',
-          e instanceof Error ? e.message : String(e),
-          method,
-          path,
-        );
-      }
+      throw new KubeApiError(
+        0,
+        'AuthenticationFailed',
+        e instanceof Error ? e.message : String(e),
+        method,
+        path,
+      );
     }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers ?? {})) {
-      if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : String(v);
-    }
-    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-    const cluster = this.#kc.getCurrentCluster();
-    return {
-      headers,
-      tls: {
-        ca: opts.ca,
-        cert: opts.cert,
-        key: opts.key,
-        pfx: opts.pfx,
-        passphrase: opts.passphrase,
-        rejectUnauthorized: opts.rejectUnauthorized,
-        servername: opts.servername,
-      },
-      proxyAgent: cluster?.proxyUrl ? (opts.agent as http.Agent | undefined) : undefined,
-    };
   }
 }

@@ -34,8 +34,16 @@ const MAX_ERROR_BODY = 64 * 1024;
 export class AgentPool {
   private readonly agents = new Map<string, http.Agent>();
 
+  /** Credentials hand out the same TLS object on every request: hash it once. */
+  private readonly keys = new WeakMap<object, string>();
+
   get(secure: boolean, tls: PreparedAuth['tls']): http.Agent {
-    const key = fingerprint(secure, tls);
+    let tlsKey = this.keys.get(tls);
+    if (!tlsKey) {
+      tlsKey = fingerprint(tls);
+      if (Object.isFrozen(tls)) this.keys.set(tls, tlsKey);
+    }
+    const key = `${secure ? 'https' : 'http'}:${tlsKey}`;
     let agent = this.agents.get(key);
     if (!agent) {
       const base = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 16 };
@@ -58,8 +66,8 @@ export class AgentPool {
   }
 }
 
-function fingerprint(secure: boolean, tls: PreparedAuth['tls']): string {
-  const h = createHash('sha256').update(secure ? 'https' : 'http');
+function fingerprint(tls: PreparedAuth['tls']): string {
+  const h = createHash('sha256');
   for (const part of [
     tls.ca,
     tls.cert,

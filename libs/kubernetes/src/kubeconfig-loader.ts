@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
-import * as k8s from '@kubernetes/client-node';
+import { ClientNodeCredentials } from './kubeconfig/client-node-credentials';
+import type { ApiCredentials } from './kubeconfig/credentials';
+import { KubeConfigError } from './kubeconfig/kubeconfig-error';
+import { readKubeConfigFiles, selectContext, type SelectedContext } from './kubeconfig/kubeconfig-file';
+import { StaticCredentials } from './kubeconfig/static-credentials';
 
-export class KubeConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'KubeConfigError';
-  }
-}
+export { KubeConfigError } from './kubeconfig/kubeconfig-error';
+export type { ApiCredentials } from './kubeconfig/credentials';
 
 export type KubeConfigSource = 'flag' | 'KUBECONFIG' | 'in-cluster';
 
@@ -22,63 +22,52 @@ const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** client-go's order: --kubeconfig, then $KUBECONFIG (a path list), then the in-cluster service account. */
 export function loadKubeConfig(opts: LoadKubeConfigOptions): {
-  kc: k8s.KubeConfig;
+  credentials: ApiCredentials;
   source: KubeConfigSource;
 } {
   const env = opts.env ?? process.env;
-  let loaded: { kc: k8s.KubeConfig; source: KubeConfigSource };
   if (opts.kubeconfig) {
-    loaded = { kc: fromFiles([opts.kubeconfig], '--kubeconfig'), source: 'flag' };
-  } else if (env.KUBECONFIG?.trim()) {
+    return { credentials: fromFiles([opts.kubeconfig], '--kubeconfig', opts.context), source: 'flag' };
+  }
+  if (env.KUBECONFIG?.trim()) {
     const files = env.KUBECONFIG.split(delimiter).filter((f) => f.trim() !== '');
-    loaded = { kc: fromFiles(files, 'KUBECONFIG'), source: 'KUBECONFIG' };
-  } else {
-    loaded = { kc: inCluster(env, opts.inClusterPathPrefix ?? ''), source: 'in-cluster' };
+    return { credentials: fromFiles(files, 'KUBECONFIG', opts.context), source: 'KUBECONFIG' };
   }
   if (opts.context) {
-    if (!loaded.kc.getContextObject(opts.context)) {
-      throw new KubeConfigError(
-        `kubeconfig (${loaded.source}): context "${opts.context}" not found`,
-      );
-    }
-    loaded.kc.setCurrentContext(opts.context);
+    throw new KubeConfigError(`kubeconfig (in-cluster): context "${opts.context}" not found`);
   }
-  const cluster = loaded.kc.getCurrentCluster();
-  if (!cluster?.server) {
-    throw new KubeConfigError(
-      `kubeconfig (${loaded.source}): current context has no cluster with a server URL`,
-    );
-  }
-  if (!/^https?:\/\//.test(cluster.server)) {
-    throw new KubeConfigError(
-      `kubeconfig (${loaded.source}): server "${cluster.server}" is not an http(s) URL`,
-    );
-  }
-  return loaded;
+  return { credentials: inCluster(env, opts.inClusterPathPrefix ?? ''), source: 'in-cluster' };
 }
 
-function fromFiles(files: string[], origin: string): k8s.KubeConfig {
+function fromFiles(files: string[], origin: string, context: string | undefined): ApiCredentials {
   const existing = files.filter((f) => existsSync(f));
   if (existing.length === 0) {
     throw new KubeConfigError(`${origin}: kubeconfig file not found: ${files.join(delimiter)}`);
   }
-  let merged: k8s.KubeConfig | undefined;
-  for (const file of existing) {
-    const kc = new k8s.KubeConfig();
-    try {
-      kc.loadFromFile(file);
-    } catch (e) {
-      throw new KubeConfigError(
-        `${origin}: cannot load kubeconfig ${file}: ${e instanceof Error ? e.message : e}`,
-      );
-    }
-    if (merged) merged.mergeConfig(kc, true);
-    else merged = kc;
+  const selected = selectContext(readKubeConfigFiles(existing, origin), origin, context);
+  const server = serverUrl(selected, origin);
+  const { cluster, user, namespace, contextName } = selected;
+  if (user.exec || user['auth-provider'] || cluster['proxy-url']) {
+    return ClientNodeCredentials.fromFiles(server, namespace, cluster, existing, contextName);
   }
-  return merged as k8s.KubeConfig;
+  return StaticCredentials.fromEntries(server, namespace, cluster, user, origin);
 }
 
-function inCluster(env: NodeJS.ProcessEnv, prefix: string): k8s.KubeConfig {
+function serverUrl({ cluster }: SelectedContext, origin: string): string {
+  if (!cluster.server) {
+    throw new KubeConfigError(
+      `kubeconfig (${origin}): current context has no cluster with a server URL`,
+    );
+  }
+  if (!/^https?:\/\//.test(cluster.server)) {
+    throw new KubeConfigError(
+      `kubeconfig (${origin}): server "${cluster.server}" is not an http(s) URL`,
+    );
+  }
+  return cluster.server.replace(/\/+$/, '');
+}
+
+function inCluster(env: NodeJS.ProcessEnv, prefix: string): ApiCredentials {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   const tokenFile = `${prefix}${SA_DIR}/token`;
@@ -89,30 +78,14 @@ function inCluster(env: NodeJS.ProcessEnv, prefix: string): k8s.KubeConfig {
     );
   }
   const serverHost = host.includes(':') ? `[${host}]` : host;
-  const namespaceFile = `${prefix}${SA_DIR}/namespace`;
-  const kc = new k8s.KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'in-cluster',
-        server: `https://${serverHost}:${port}`,
-        caFile: `${prefix}${SA_DIR}/ca.crt`,
-        skipTLSVerify: false,
-      },
-    ],
-    // The tokenFile auth provider re-reads the projected token (it rotates) at most once a minute.
-    users: [{ name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } }],
-    contexts: [
-      {
-        name: 'in-cluster',
-        cluster: 'in-cluster',
-        user: 'in-cluster',
-        namespace: readNamespace(namespaceFile),
-      },
-    ],
-    currentContext: 'in-cluster',
-  });
-  return kc;
+  // The projected token rotates: StaticCredentials re-reads the file at most once a minute.
+  return StaticCredentials.fromEntries(
+    `https://${serverHost}:${port}`,
+    readNamespace(`${prefix}${SA_DIR}/namespace`),
+    { 'certificate-authority': `${prefix}${SA_DIR}/ca.crt` },
+    { tokenFile },
+    'in-cluster',
+  );
 }
 
 function readNamespace(file: string): string | undefined {
