@@ -1,3 +1,4 @@
+/* global module */
 // Bundles each app with its node_modules into one main.js. Start-up was dominated by Node
 // resolving, reading and compiling ~1,500 separate module files (stat/package.json lookups and
 // per-file wrappers), which one file avoids.
