@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, pinoLevelForVerbosity, REDACTED } from './logger';
+import { createLogger, pinoLevelForVerbosity, REDACTED, redactSecrets, TRUNCATED } from './logger';
 
 function capture(level = 1) {
   const lines: Record<string, unknown>[] = [];
@@ -61,6 +61,28 @@ describe('createLogger', () => {
     expect(raw[0]).not.toContain('SECRET');
   });
 
+  it('redacts in grandchild bindings and in objects printed through toJSON', () => {
+    const { logger, raw } = capture();
+    const printable = { toJSON: () => ({ server: 'https://api', token: SECRET }) };
+    logger
+      .child({ a: 1 })
+      .child({ nested: { authorization: SECRET } })
+      .info({ printable }, 'deep child');
+    expect(raw[0]).not.toContain('SECRET');
+    expect(JSON.parse(raw[0])).toMatchObject({
+      a: 1,
+      printable: { server: 'https://api', token: REDACTED },
+    });
+  });
+
+  it('keeps an error readable while redacting its secret fields', () => {
+    const { logger, lines } = capture();
+    const err = Object.assign(new Error('boom'), { request: CSR_PEM, code: 7 });
+    logger.error({ err }, 'failed');
+    expect(JSON.stringify(lines[0])).not.toContain('SECRETCSR');
+    expect(lines[0].err).toMatchObject({ message: 'boom', code: 7, request: REDACTED });
+  });
+
   it('leaves ordinary fields alone', () => {
     const { logger, lines } = capture();
     logger.info({ spiffeId: 'spiffe://cluster.local/ns/a/sa/b', notAfter: '2030-01-01' }, 'issued');
@@ -79,6 +101,28 @@ describe('createLogger', () => {
     const chatty = capture(5);
     chatty.logger.trace('trace line');
     expect(chatty.lines.map((l) => l.msg)).toEqual(['trace line']);
+  });
+});
+
+describe('redactSecrets', () => {
+  it('returns objects without secrets unchanged (no copy) and never mutates the input', () => {
+    const clean = { a: { b: [1, { c: 'x' }] } };
+    expect(redactSecrets(clean)).toBe(clean);
+    const dirty = { a: { token: SECRET }, keep: { b: 1 } };
+    const out = redactSecrets(dirty) as typeof dirty;
+    expect(out).toEqual({ a: { token: REDACTED }, keep: { b: 1 } });
+    expect(out.keep).toBe(dirty.keep);
+    expect(dirty.a.token).toBe(SECRET);
+  });
+
+  it('cuts structures deeper than it checks instead of printing them unchecked', () => {
+    let deep: Record<string, unknown> = { token: SECRET };
+    for (let i = 0; i < 12; i++) deep = { next: deep };
+    expect(JSON.stringify(redactSecrets(deep))).not.toContain('SECRET');
+    expect(JSON.stringify(redactSecrets(deep))).toContain(TRUNCATED);
+    let seven: Record<string, unknown> = { token: SECRET };
+    for (let i = 0; i < 7; i++) seven = { next: seven };
+    expect(JSON.stringify(redactSecrets(seven))).toContain(REDACTED);
   });
 });
 

@@ -12,23 +12,46 @@ export const SECRET_FIELDS: readonly string[] = [
   'authorization',
   'csi.storage.k8s.io/serviceAccount.tokens',
 ];
-// Depth 0 is a top-level field; logged objects nest Pod → volume context → field at most a few deep.
-const REDACT_DEPTH = 5;
+// Logged objects nest Pod → volume context → field a few levels deep; deeper structures are cut.
+const REDACT_DEPTH = 8;
 export const REDACTED = '[REDACTED]';
+export const TRUNCATED = '[TRUNCATED]';
+const SECRET_SET = new Set(SECRET_FIELDS);
 
-/** pino redact paths for every secret field at depths 0..REDACT_DEPTH. */
-export function redactPaths(): string[] {
-  const segments = SECRET_FIELDS.map((field) =>
-    /^[A-Za-z_$][\w$]*$/.test(field) ? `.${field}` : `[${JSON.stringify(field)}]`,
-  );
-  const paths: string[] = [];
-  for (let depth = 0; depth <= REDACT_DEPTH; depth++) {
-    const prefix = Array.from({ length: depth }, () => '*').join('.');
-    for (const segment of segments) {
-      paths.push(prefix === '' ? segment.replace(/^\./, '') : `${prefix}${segment}`);
-    }
+/**
+ * A copy of `value` with every secret field censored, at any depth up to REDACT_DEPTH (deeper
+ * values are replaced, never printed unchecked). Untouched branches are returned as they are, so a
+ * log line without secrets costs one walk and no copies. Objects with toJSON are redacted in the
+ * form they will be printed in.
+ */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (ArrayBuffer.isView(value) || value instanceof Date) return value;
+  if (depth > REDACT_DEPTH) return TRUNCATED;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return redactSecrets(toJSON.call(value), depth);
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const redacted = redactSecrets(item, depth + 1);
+      if (redacted !== item) (copy ??= value.slice())[i] = redacted;
+    });
+    return copy ?? value;
   }
-  return paths;
+  let copy: Record<string, unknown> | undefined;
+  const source = value as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    const item = source[key];
+    const redacted = SECRET_SET.has(key) ? REDACTED : redactSecrets(item, depth + 1);
+    if (redacted !== item) (copy ??= errorAwareCopy(source))[key] = redacted;
+  }
+  return copy ?? value;
+}
+
+/** Errors keep message and stack (not enumerable) when copied. */
+function errorAwareCopy(source: Record<string, unknown>): Record<string, unknown> {
+  if (!(source instanceof Error)) return { ...source };
+  return { ...source, type: source.name, message: source.message, stack: source.stack };
 }
 
 /**
@@ -41,7 +64,11 @@ export function pinoLevelForVerbosity(verbosity: number): Level {
   return 'trace';
 }
 
-/** JSON logger for the apps: klog-style verbosity, secret fields redacted at any reasonable depth. */
+/**
+ * JSON logger for the apps: klog-style verbosity, secret fields redacted at any reasonable depth.
+ * The redaction is a formatter rather than pino's path-based redact: 54 wildcard paths made every
+ * log line cost ~0.2 ms, a visible share of the approver's time per decision.
+ */
 export function createLogger(o: {
   level: number;
   name: string;
@@ -50,7 +77,15 @@ export function createLogger(o: {
   const options = {
     name: o.name,
     level: pinoLevelForVerbosity(o.level),
-    redact: { paths: redactPaths(), censor: REDACTED },
+    formatters: {
+      log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
+    },
   };
-  return o.destination ? pino(options, o.destination) : pino(options);
+  const logger = o.destination ? pino(options, o.destination) : pino(options);
+  // pino gives child bindings no formatter; children inherit this override through their prototype.
+  const child = logger.child as unknown as (this: Logger, b: pino.Bindings, o?: object) => Logger;
+  logger.child = function (this: Logger, bindings: pino.Bindings, childOptions?: object) {
+    return child.call(this, redactSecrets(bindings) as pino.Bindings, childOptions);
+  } as unknown as Logger['child'];
+  return logger;
 }

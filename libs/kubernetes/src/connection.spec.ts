@@ -226,16 +226,25 @@ describe('KubeConnection requests', () => {
     const conn = KubeConnection.load({ kubeconfig: file });
     expect((await conn.request<Seen>('GET', '/version')).authorization).toBe('Bearer exec-token');
     const pod = conn.asBearerToken('pod-sa-token');
-    expect(await pod.request<Seen>('GET', '/version')).toEqual({ authorization: 'Bearer pod-sa-token' });
+    expect(await pod.request<Seen>('GET', '/version')).toEqual({
+      authorization: 'Bearer pod-sa-token',
+    });
     conn.close();
   });
 
   it('reports a failing exec plugin as AuthenticationFailed on the request, not at load', async () => {
     const file = writeKubeconfig('exec-fail.yaml', url, {
-      exec: { apiVersion: 'client.authentication.k8s.io/v1beta1', command: 'false', interactiveMode: 'Never' },
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1beta1',
+        command: 'false',
+        interactiveMode: 'Never',
+      },
     });
     const conn = KubeConnection.load({ kubeconfig: file });
-    await expect(conn.request('GET', '/version')).rejects.toMatchObject({ code: 0, reason: 'AuthenticationFailed' });
+    await expect(conn.request('GET', '/version')).rejects.toMatchObject({
+      code: 0,
+      reason: 'AuthenticationFailed',
+    });
     conn.close();
   });
 

@@ -3,7 +3,11 @@ import { delimiter } from 'node:path';
 import { ClientNodeCredentials } from './kubeconfig/client-node-credentials';
 import type { ApiCredentials } from './kubeconfig/credentials';
 import { KubeConfigError } from './kubeconfig/kubeconfig-error';
-import { readKubeConfigFiles, selectContext, type SelectedContext } from './kubeconfig/kubeconfig-file';
+import {
+  readKubeConfigFiles,
+  selectContext,
+  type SelectedContext,
+} from './kubeconfig/kubeconfig-file';
 import { StaticCredentials } from './kubeconfig/static-credentials';
 
 export { KubeConfigError } from './kubeconfig/kubeconfig-error';
@@ -27,7 +31,10 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions): {
 } {
   const env = opts.env ?? process.env;
   if (opts.kubeconfig) {
-    return { credentials: fromFiles([opts.kubeconfig], '--kubeconfig', opts.context), source: 'flag' };
+    return {
+      credentials: fromFiles([opts.kubeconfig], '--kubeconfig', opts.context),
+      source: 'flag',
+    };
   }
   if (env.KUBECONFIG?.trim()) {
     const files = env.KUBECONFIG.split(delimiter).filter((f) => f.trim() !== '');

@@ -78,7 +78,13 @@ export class ClientNodeCredentials implements ApiCredentials {
   withBearerToken(token: string): ApiCredentials {
     const user = { token };
     if (!this.cluster['proxy-url']) {
-      return StaticCredentials.fromEntries(this.server, this.namespace, this.cluster, user, 'bearer token');
+      return StaticCredentials.fromEntries(
+        this.server,
+        this.namespace,
+        this.cluster,
+        user,
+        'bearer token',
+      );
     }
     // Only client-node builds proxy agents, so a proxied cluster keeps going through it.
     const cluster = this.cluster;
@@ -97,7 +103,9 @@ export class ClientNodeCredentials implements ApiCredentials {
           },
         ],
         users: [{ name: 'bearer', ...user }],
-        contexts: [{ name: 'bearer', cluster: 'bearer-cluster', user: 'bearer', namespace: this.namespace }],
+        contexts: [
+          { name: 'bearer', cluster: 'bearer-cluster', user: 'bearer', namespace: this.namespace },
+        ],
         currentContext: 'bearer',
       });
       return kc;

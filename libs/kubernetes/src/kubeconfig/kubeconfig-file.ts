@@ -108,7 +108,8 @@ function mergeList<T>(
       throw new KubeConfigError(`${where}: every entry of ${field}s needs a name`);
     }
     const value = item[field] ?? {};
-    if (!isRecord(value)) throw new KubeConfigError(`${where}: ${field} "${item.name}" is not a mapping`);
+    if (!isRecord(value))
+      throw new KubeConfigError(`${where}: ${field} "${item.name}" is not a mapping`);
     if (!into.has(item.name)) into.set(item.name, { value: value as T, baseDir });
   }
 }
@@ -121,7 +122,8 @@ export function selectContext(
 ): SelectedContext {
   if (!contextName) throw new KubeConfigError(`kubeconfig (${origin}): no current-context set`);
   const context = config.contexts.get(contextName);
-  if (!context) throw new KubeConfigError(`kubeconfig (${origin}): context "${contextName}" not found`);
+  if (!context)
+    throw new KubeConfigError(`kubeconfig (${origin}): context "${contextName}" not found`);
   const { cluster: clusterName, user: userName, namespace } = context.value;
   const cluster = clusterName ? config.clusters.get(clusterName) : undefined;
   if (!cluster) {

@@ -89,7 +89,12 @@ export class StaticCredentials implements ApiCredentials {
 
 function clusterTls(cluster: ClusterEntry, origin: string): Tls {
   const tls: Tls = {};
-  const ca = material(cluster['certificate-authority-data'], cluster['certificate-authority'], 'certificate-authority', origin);
+  const ca = material(
+    cluster['certificate-authority-data'],
+    cluster['certificate-authority'],
+    'certificate-authority',
+    origin,
+  );
   if (ca) tls.ca = ca;
   if (cluster['insecure-skip-tls-verify'] === true) tls.rejectUnauthorized = false;
   if (cluster['tls-server-name']) tls.servername = cluster['tls-server-name'];
@@ -97,7 +102,12 @@ function clusterTls(cluster: ClusterEntry, origin: string): Tls {
 }
 
 function clientCertificate(user: UserEntry, origin: string): Tls {
-  const cert = material(user['client-certificate-data'], user['client-certificate'], 'client-certificate', origin);
+  const cert = material(
+    user['client-certificate-data'],
+    user['client-certificate'],
+    'client-certificate',
+    origin,
+  );
   const key = material(user['client-key-data'], user['client-key'], 'client-key', origin);
   if (!cert !== !key) {
     throw new KubeConfigError(
@@ -108,12 +118,19 @@ function clientCertificate(user: UserEntry, origin: string): Tls {
 }
 
 /** Inline base64 data wins over a file, as in client-go. */
-function material(data: string | undefined, file: string | undefined, field: string, origin: string): Buffer | undefined {
+function material(
+  data: string | undefined,
+  file: string | undefined,
+  field: string,
+  origin: string,
+): Buffer | undefined {
   if (data) return Buffer.from(data, 'base64');
   if (!file) return undefined;
   try {
     return readFileSync(file);
   } catch (e) {
-    throw new KubeConfigError(`kubeconfig (${origin}): cannot read ${field} ${file}: ${(e as Error).message}`);
+    throw new KubeConfigError(
+      `kubeconfig (${origin}): cannot read ${field} ${file}: ${(e as Error).message}`,
+    );
   }
 }
