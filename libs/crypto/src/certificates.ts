@@ -78,9 +78,11 @@ export function publicKeyMatches(certPem: string, privateKey: KeyObject | string
 
 /** Compares through OpenSSL's re-encoding so compressed and uncompressed EC points agree. */
 export function spkiEqual(spkiDer: Buffer, key: KeyObject | string): boolean {
+  const ours = spkiDerOf(key);
+  // Issuers normally copy the CSR's SPKI verbatim: equal bytes need no key import.
+  if (ours.length === spkiDer.length && timingSafeEqual(ours, spkiDer)) return true;
   const certKey = loadSpki(spkiDer);
   if (!certKey) return false;
-  const a = spkiDerOf(certKey);
-  const b = spkiDerOf(key);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const theirs = spkiDerOf(certKey);
+  return theirs.length === ours.length && timingSafeEqual(theirs, ours);
 }

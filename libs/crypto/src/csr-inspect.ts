@@ -19,7 +19,7 @@ import { OID } from './oids';
 import { decodePemBlocks } from './pem';
 import {
   describeSpki,
-  loadSpki,
+  loadSpkiFast,
   readAlgorithmIdentifier,
   type PublicKeyDescription,
 } from './public-key';
@@ -189,7 +189,6 @@ function inspectDer(der: Uint8Array): { info: CsrInfo; signatureValid: () => Pro
   const attributes = tbs.readOptional(0xa0, 'attributes');
   tbs.done('certificationRequestInfo');
 
-  const key = loadSpki(spki);
   const info: CsrInfo = {
     publicKey: describeSpki(spki),
     subject: describeName(der, subject),
@@ -199,7 +198,11 @@ function inspectDer(der: Uint8Array): { info: CsrInfo; signatureValid: () => Pro
   };
   if (attributes) readAttributes(der, attributes, info);
   const signed = csr.encoding(tbsTlv);
-  return { info, signatureValid: () => verifySignature(signatureAlgorithm, signed, signature, key) };
+  return {
+    info,
+    signatureValid: async () =>
+      verifySignature(signatureAlgorithm, signed, signature, await loadSpkiFast(spki)),
+  };
 }
 
 /**
