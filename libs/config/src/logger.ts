@@ -81,7 +81,10 @@ export function createLogger(o: {
       log: (object: Record<string, unknown>) => redactSecrets(object) as Record<string, unknown>,
     },
   };
-  const logger = o.destination ? pino(options, o.destination) : pino(options);
+  // Asynchronous stdout: lines written while a write is in flight go out together (the approver
+  // logs a line per decision); pino flushes synchronously on exit, so a crash loses nothing.
+  const destination = o.destination ?? pino.destination({ dest: 1, sync: false });
+  const logger = pino(options, destination);
   // pino gives child bindings no formatter; children inherit this override through their prototype.
   const child = logger.child as unknown as (this: Logger, b: pino.Bindings, o?: object) => Logger;
   logger.child = function (this: Logger, bindings: pino.Bindings, childOptions?: object) {
