@@ -1,3 +1,4 @@
+import './memory-profile';
 import 'reflect-metadata';
 import { createLogger, loadOptionsOrExit, type DriverOptions } from '@spiffe-csi/config';
 import { createApp, listenAndAnnounce, runMain } from '@spiffe-csi/observability';

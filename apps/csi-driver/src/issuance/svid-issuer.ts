@@ -1,9 +1,10 @@
 import { status } from '@grpc/grpc-js';
 import {
-  createSpiffeCsr, generateKey, verifyIssuedSvid, type GeneratedKey, type KeyAlgorithm,
+  createSpiffeCsr, verifyIssuedSvid, type GeneratedKey, type KeyAlgorithm,
 } from '@spiffe-csi/crypto';
 import type { Logger } from 'pino';
 import { CsiError } from '../csi/csi-error';
+import { onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
 import type { CertificateRequest, CertificateRequestGateway, IssuerSource } from './ports';
 import { buildCertificateRequest } from './request-builder';
@@ -47,6 +48,7 @@ export class SvidIssuer {
     private readonly issuers: IssuerSource,
     private readonly pending: PendingRequests,
     private readonly logger: Logger,
+    private readonly keys: KeySource = onDemandKeys(settings.keyAlgorithm),
   ) {}
 
   async issue(target: IssuanceTarget): Promise<IssuedSvid> {
@@ -108,7 +110,7 @@ export class SvidIssuer {
       throw new CsiError(status.FAILED_PRECONDITION,
         'no issuerRef is currently active: set --issuer-name or the runtime issuance ConfigMap');
     }
-    const key = await generateKey(this.settings.keyAlgorithm);
+    const key = await this.keys.take();
     const csrPem = await createSpiffeCsr(key, target.spiffeId);
     const draft = buildCertificateRequest({
       volumeId: target.volumeId,

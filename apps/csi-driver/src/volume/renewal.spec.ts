@@ -35,6 +35,7 @@ describe('renewal and resume', () => {
     expect(second['tls.key'].equals(first['tls.key'])).toBe(false);
     expect(second['tls.crt'].equals(first['tls.crt'])).toBe(false);
     expect(world.backend.created[1].token).toBe('token-1');
+    await waitFor(() => world.backend.names().length === 1);
     expect(world.backend.names()).toEqual([world.backend.created[1].name]);
   });
 

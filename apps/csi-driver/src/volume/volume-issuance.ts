@@ -3,7 +3,7 @@ import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import type { CertificateRequestGateway, IssuanceEvents } from '../issuance/ports';
 import type { SvidIssuer } from '../issuance/svid-issuer';
 import { issuanceTarget, type ManagedVolume } from './managed-volume';
-import { pruneOldRequests } from './old-requests';
+import { pruneOldRequests, type PruneScope } from './old-requests';
 import type { MetadataStore, SvidFileWriter } from './seams';
 import type { VolumeMetrics } from './volume-metrics';
 
@@ -36,7 +36,14 @@ export interface VolumeIssuanceDeps {
  * the files already in the volume stay as they were.
  */
 export class VolumeIssuance {
+  private readonly pruning = new Set<Promise<unknown>>();
+
   constructor(private readonly deps: VolumeIssuanceDeps) {}
+
+  /** Resolves once the request pruning started so far has finished (shutdown, tests). */
+  async settled(): Promise<void> {
+    await Promise.all(this.pruning);
+  }
 
   async issue(meta: ManagedVolume): Promise<ManagedVolume> {
     const { issuer, writer, store, metrics, fileNames } = this.deps;
@@ -64,14 +71,23 @@ export class VolumeIssuance {
       };
       await store.write(updated);
       metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
-      await pruneOldRequests(this.deps.gateway,
-        { namespace: target.namespace, nodeId: this.deps.nodeId, volumeId: meta.volumeId, keep: 1 }, this.deps.logger);
+      this.pruneInBackground({ namespace: target.namespace, nodeId: this.deps.nodeId, volumeId: meta.volumeId, keep: 1 });
       return updated;
     } catch (error) {
       metrics.issuanceFailed(meta.volumeId);
       this.reportFailure(meta, (error as Error).message);
       throw error;
     }
+  }
+
+  /**
+   * Housekeeping off the publish path: the volume is served as soon as its files are written, and
+   * a LIST plus DELETEs per issuance would otherwise add two API round trips to every mount.
+   * pruneOldRequests logs its own failures and never rejects.
+   */
+  private pruneInBackground(scope: PruneScope): void {
+    const done = pruneOldRequests(this.deps.gateway, scope, this.deps.logger).finally(() => this.pruning.delete(done));
+    this.pruning.add(done);
   }
 
   reportFailure(meta: ManagedVolume, message: string): void {

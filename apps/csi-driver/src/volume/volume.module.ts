@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { KubeCertificateRequestGateway, PodEventRecorder } from '../issuance/kube-request-gateway';
+import { KeyPool } from '../issuance/key-pool';
 import { PendingRequests } from '../issuance/pending-requests';
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE,
@@ -74,6 +75,9 @@ class CaRotationLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
   }
 }
 
+/** Keys kept ready for the next publishes; a burst beyond it generates on demand. */
+const KEY_POOL_SIZE = 4;
+
 const defaults: Provider[] = [
   {
     provide: ISSUANCE_SETTINGS,
@@ -109,7 +113,7 @@ const defaults: Provider[] = [
   {
     provide: SvidIssuer,
     useFactory: (s: IssuanceSettings, g: CertificateRequestGateway, i: IssuerSource, p: PendingRequests, l: Logger) =>
-      new SvidIssuer(s, g, i, p, l),
+      new SvidIssuer(s, g, i, p, l, new KeyPool(s.keyAlgorithm, KEY_POOL_SIZE)),
     inject: [ISSUANCE_SETTINGS, CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, PendingRequests, LOGGER],
   },
   {
