@@ -179,6 +179,10 @@ describe('verifyIssuedSvid', () => {
     expect(verify({ now: new Date(leaf.notAfter.getTime() + 1000) })).toMatch(/expired/);
     expect(verify({ now: leaf.notAfter })).toBe('ok');
     expect(verify({ chainPem: caPem + chainPem })).toMatch(/does not match the private key/);
+    // The known-SPKI shortcut only ever accepts equal bytes; anything else is decided by the keys.
+    expect(verify({ spkiDer: key.spkiDer })).toBe('ok');
+    expect(verify({ spkiDer: (await generateKey('ecdsa-p256')).spkiDer })).toBe('ok');
+    expect(verify({ chainPem: caPem + chainPem, spkiDer: key.spkiDer })).toMatch(/does not match/);
     expect(verify({ chainPem: 'not a chain' })).toMatch(/no CERTIFICATE PEM block/);
 
     const caLeaf = await issue('ca-leaf', [

@@ -35,7 +35,7 @@ export async function createSpiffeCsr(key: GeneratedKey, uri: string): Promise<s
   const info = sequence(
     smallInteger(0),
     sequence(), // empty subject
-    key.publicKey.export({ type: 'spki', format: 'der' }),
+    key.spkiDer,
     tlv(ATTRIBUTES, uriSanExtensionRequest(id)),
   );
   const { oid, hash } = SIGNATURE[key.algorithm];

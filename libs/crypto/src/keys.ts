@@ -1,4 +1,6 @@
 import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { encodeEcKey } from './ec-key-der';
+import { encodePem } from './pem';
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521';
 export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
@@ -25,6 +27,8 @@ export interface GeneratedKey {
   publicKey: KeyObject;
   /** Unencrypted PKCS#8 "PRIVATE KEY" PEM: the only form go-spiffe loads. */
   privateKeyPem: string;
+  /** SubjectPublicKeyInfo DER of the public key (what the CSR carries and the certificate must). */
+  spkiDer: Buffer;
 }
 
 export function isKeyAlgorithm(value: unknown): value is KeyAlgorithm {
@@ -44,6 +48,12 @@ export async function generateKey(alg: KeyAlgorithm): Promise<GeneratedKey> {
       err ? reject(err) : resolve({ publicKey: pub, privateKey: priv }),
     ),
   );
-  const privateKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  return { algorithm: alg, privateKey, publicKey, privateKeyPem };
+  const { spkiDer, pkcs8Der } = encodeEcKey(privateKey, CURVE_OF[alg]);
+  return {
+    algorithm: alg,
+    privateKey,
+    publicKey,
+    privateKeyPem: encodePem('PRIVATE KEY', pkcs8Der),
+    spkiDer,
+  };
 }

@@ -4,6 +4,8 @@ import { parseCertificateChain, spkiEqual, type CertificateInfo } from './certif
 export interface VerifyIssuedSvidOptions {
   chainPem: string;
   privateKey: KeyObject;
+  /** The key's SPKI DER when already known: equal bytes in the leaf settle the key check at once. */
+  spkiDer?: Buffer;
   spiffeId: string;
   now?: Date;
 }
@@ -13,7 +15,8 @@ export type VerifyIssuedSvidResult =
 
 /** Reason the leaf cannot be served for `spiffeId` with `privateKey` at `now`, or null. */
 function leafReason(leaf: CertificateInfo, o: VerifyIssuedSvidOptions, now: Date): string | null {
-  if (!spkiEqual(leaf.spkiDer, o.privateKey)) {
+  const sameBytes = o.spkiDer !== undefined && o.spkiDer.equals(leaf.spkiDer);
+  if (!sameBytes && !spkiEqual(leaf.spkiDer, o.privateKey)) {
     return 'leaf certificate public key does not match the private key';
   }
   if (leaf.uriSans.length !== 1) {

@@ -67,7 +67,7 @@ export class SvidIssuer {
     if (result.state === 'failed') {
       throw new CsiError(status.UNAVAILABLE, `certificate request ${name} failed: ${result.message}`);
     }
-    const verified = verifyIssuedSvid({ chainPem: result.certificate, privateKey: key.privateKey, spiffeId: target.spiffeId });
+    const verified = verifyIssuedSvid({ chainPem: result.certificate, privateKey: key.privateKey, spkiDer: key.spkiDer, spiffeId: target.spiffeId });
     if (!verified.ok) {
       throw new CsiError(status.INTERNAL, `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
     }
