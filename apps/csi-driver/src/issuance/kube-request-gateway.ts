@@ -1,17 +1,20 @@
 import {
-  CertificateRequestApi, certificateRequestsPath, isNotFound,
+  CertificateRequestApi, isNotFound,
   type EventRecorder, type KubeConnection, type NewCertificateRequest,
 } from '@spiffe-csi/kubernetes';
 import type { CertificateRequest, CertificateRequestGateway, IssuanceEvents, PodRef, RequestWatchEvent } from './ports';
+import { RequestWatchHub } from './request-watch-hub';
 
 type LibRequest = Parameters<CertificateRequestApi['create']>[1];
 
-/** CertificateRequestGateway over the API server: creates as the Pod, reads/watches/deletes as the driver. */
+/** CertificateRequestGateway over the API server: creates as the Pod; reads, watches (one shared informer) and deletes as the driver. */
 export class KubeCertificateRequestGateway implements CertificateRequestGateway {
   private readonly own: CertificateRequestApi;
+  private readonly requests: RequestWatchHub;
 
-  constructor(private readonly connection: KubeConnection) {
+  constructor(private readonly connection: KubeConnection, nodeId: string) {
     this.own = new CertificateRequestApi(connection);
+    this.requests = new RequestWatchHub(connection, nodeId, connection.logger);
   }
 
   async createAs(token: string, request: CertificateRequest): Promise<CertificateRequest> {
@@ -33,22 +36,14 @@ export class KubeCertificateRequestGateway implements CertificateRequestGateway 
     }
   }
 
-  watch(namespace: string, name: string, resourceVersion: string | undefined,
+  /** Served from the node's shared request informer; resourceVersion is implied by its cache. */
+  watch(namespace: string, name: string, _resourceVersion: string | undefined,
     onEvent: (event: RequestWatchEvent) => void): () => void {
-    const abort = new AbortController();
-    const query = { fieldSelector: `metadata.name=${name}`, resourceVersion, allowWatchBookmarks: true };
-    void (async () => {
-      const stream = this.connection.watch<CertificateRequest>(certificateRequestsPath(namespace), query, abort.signal);
-      for await (const event of stream) {
-        if (event.type === 'ADDED' || event.type === 'MODIFIED') onEvent({ type: 'changed', request: event.object as CertificateRequest });
-        else if (event.type === 'DELETED') onEvent({ type: 'deleted' });
-        else if (event.type === 'ERROR') return onEvent({ type: 'closed', error: new Error(JSON.stringify(event.object)) });
-      }
-      if (!abort.signal.aborted) onEvent({ type: 'closed' });
-    })().catch((error: Error) => {
-      if (!abort.signal.aborted) onEvent({ type: 'closed', error });
-    });
-    return () => abort.abort();
+    return this.requests.watch(namespace, name, onEvent);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.requests.stop();
   }
 
   async list(namespace: string, labelSelector: string): Promise<CertificateRequest[]> {

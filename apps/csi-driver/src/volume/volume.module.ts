@@ -95,8 +95,8 @@ const defaults: Provider[] = [
   { provide: CA_BUNDLE_SOURCE, useValue: new NoCaBundle() },
   {
     provide: CERTIFICATE_REQUEST_GATEWAY,
-    useFactory: (conn: KubeConnection) => new KubeCertificateRequestGateway(conn),
-    inject: [KUBE_CONNECTION],
+    useFactory: (conn: KubeConnection, o: DriverOptions) => new KubeCertificateRequestGateway(conn, o.nodeId),
+    inject: [KUBE_CONNECTION, OPTIONS],
   },
   {
     provide: ISSUANCE_EVENTS,
