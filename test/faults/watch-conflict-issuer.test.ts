@@ -11,7 +11,7 @@ type StoredRequest = { metadata: { name: string }; spec: { username: string } };
 type StoredEvent = { reason: string; type: string; message: string; involvedObject: { name: string; kind: string } };
 
 // The approver's own suites (test/approver/watch-faults.test.ts) cover it alone; here the whole
-// product rides the same faults at once: approver, CA issuer and the driver's per-request watch.
+// product rides the same faults at once: approver, CA issuer and the driver's request informer.
 describe.skipIf(!IS_ROOT)('dropped watches, 410 Gone, 409 conflicts and a failing issuer, whole stack', () => {
   let stack: Stack;
   let ledger: SecretLedger;
