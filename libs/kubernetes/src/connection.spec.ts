@@ -80,6 +80,7 @@ beforeAll(async () => {
         clientCertCN: peer && peer.subject ? String(peer.subject.CN) : undefined,
         impersonate: req.headers['impersonate-user'] as string | undefined,
       };
+      if (req.url?.startsWith('/hang')) return; // never answers
       if (req.url?.startsWith('/missing')) {
         res.writeHead(404, { 'Content-Type': 'application/json' });
         res.end(JSON.stringify({ kind: 'Status', code: 404, reason: 'NotFound', message: 'nope' }));
@@ -245,6 +246,24 @@ describe('KubeConnection requests', () => {
       code: 0,
       reason: 'AuthenticationFailed',
     });
+    conn.close();
+  });
+
+  it('gives up on a silent server after the request timeout, and tells a caller abort apart', async () => {
+    const conn = KubeConnection.load({
+      kubeconfig: writeKubeconfig('hang.yaml', url, { token: 't' }),
+    });
+    const started = Date.now();
+    await expect(conn.request('GET', '/hang', { timeoutMs: 150 })).rejects.toMatchObject({
+      code: 0,
+      reason: 'Timeout',
+      message: expect.stringMatching(/no response within 150 ms/),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const caller = new AbortController();
+    const aborted = conn.request('GET', '/hang', { timeoutMs: 10_000, signal: caller.signal });
+    setTimeout(() => caller.abort(), 50);
+    await expect(aborted).rejects.toMatchObject({ code: 0, reason: 'Aborted' });
     conn.close();
   });
 
