@@ -19,16 +19,18 @@ export async function resumeVolumes(deps: {
     const removed = await deps.orphans.cleanupOrphans();
     if (removed.length > 0) logger.warn({ volumeIds: removed }, 'removed volume directories without metadata');
   }
-  const resumed: string[] = [];
+  // Read everything before scheduling anything: overdue volumes renew at once, and 1,000 renewals
+  // competing with the reads kept a restarted driver unready for ~13 s instead of well under 1 s.
+  const issued: ManagedVolume[] = [];
   for (const volumeId of await store.list()) {
     const meta = (await store.read(volumeId)) as ManagedVolume | undefined;
     if (!meta || !isIssued(meta)) {
       logger.info({ volumeId }, 'volume was never issued; waiting for kubelet to publish it again');
       continue;
     }
-    renewer.scheduleFrom(meta); // a past nextIssuanceTime runs at once
-    resumed.push(volumeId);
+    issued.push(meta);
   }
-  logger.info({ count: resumed.length }, 'resumed renewal of existing volumes');
-  return resumed;
+  for (const meta of issued) renewer.scheduleFrom(meta); // a past nextIssuanceTime runs at once
+  logger.info({ count: issued.length }, 'resumed renewal of existing volumes');
+  return issued.map((meta) => meta.volumeId);
 }
