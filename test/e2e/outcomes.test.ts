@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failureOf } from '../csi-grpc/harness';
+import { eventually } from '../kube-sim/test-support';
 import { IS_ROOT, startStack, type Stack } from './stack';
 
 type Stored = { metadata: { name: string }; spec: { username: string } };
@@ -35,8 +36,9 @@ describe.skipIf(!IS_ROOT)('issuance outcomes surface as CSI errors and leave not
     expect(failure.code).toBe(14);
     expect(failure.details).toMatch(/simulated issuer failure/);
     expect(leftovers(volume.volumeId, volume.targetPath)).toEqual({ volumeDir: false, mounted: false });
-    const events = stack.sim.store.list('events') as unknown as { reason: string; type: string; involvedObject: { name: string } }[];
-    expect(events.some((e) => e.involvedObject.name === volume.pod.name && e.type === 'Warning')).toBe(true);
+    // The Event is recorded in the background, after the error has gone back to kubelet.
+    const events = () => stack.sim.store.list('events') as unknown as { reason: string; type: string; involvedObject: { name: string } }[];
+    await eventually(() => events().some((e) => e.involvedObject.name === volume.pod.name && e.type === 'Warning') || undefined);
   });
 
   it('no answer in --issuance-timeout → DEADLINE_EXCEEDED; kubelet\'s retries resume the same request', async () => {
