@@ -9,11 +9,10 @@ import {
   DerReader,
   TAG,
   decodeBitString,
-  decodeBoolean,
-  decodeOid,
   decodeSmallUnsigned,
   type Tlv,
 } from './der-reader';
+import { readBasicConstraints, readExtension } from './extension-der';
 import { readTime } from './der-time';
 import { formatDistinguishedName } from './distinguished-name';
 import { decodeSubjectAltNames, type SubjectAltName } from './names';
@@ -92,17 +91,6 @@ function skipUniqueId(tbs: DerReader, tag: number, what: string, version: number
   decodeBitString(tbs.contents(id));
 }
 
-/** basicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL } */
-function readIsCa(value: Uint8Array): boolean {
-  const outer = new DerReader(value);
-  const fields = DerReader.of(value, outer.read(TAG.sequence, 'basic constraints'));
-  outer.done('basic constraints');
-  const ca = fields.readOptional(TAG.boolean, 'basic constraints cA');
-  fields.readOptional(TAG.integer, 'basic constraints pathLenConstraint');
-  fields.done('basic constraints');
-  return ca ? decodeBoolean(fields.contents(ca)) : false;
-}
-
 /** extensions [3] EXPLICIT SEQUENCE SIZE (1..MAX) OF Extension; each extension at most once. */
 function readExtensions(buf: Uint8Array, explicit: Tlv, fields: CertificateFields): void {
   const outer = DerReader.of(buf, explicit);
@@ -111,16 +99,11 @@ function readExtensions(buf: Uint8Array, explicit: Tlv, fields: CertificateField
   if (!list.hasMore()) throw new DerError('extensions is empty');
   const seen = new Set<string>();
   while (list.hasMore()) {
-    const ext = DerReader.of(buf, list.read(TAG.sequence, 'extension'));
-    const oid = decodeOid(ext.contents(ext.read(TAG.oid, 'extension OID')));
-    const critical = ext.readOptional(TAG.boolean, `extension ${oid} critical flag`);
-    if (critical) decodeBoolean(ext.contents(critical));
-    const value = ext.contents(ext.read(TAG.octetString, `extension ${oid} value`));
-    ext.done(`extension ${oid}`);
+    const { oid, value } = readExtension(buf, list.read(TAG.sequence, 'extension'));
     if (seen.has(oid)) throw new DerError(`extension ${oid} appears more than once`);
     seen.add(oid);
     if (oid === OID.subjectAltName) fields.sans = decodeSubjectAltNames(value);
-    else if (oid === OID.basicConstraints) fields.isCA = readIsCa(value);
+    else if (oid === OID.basicConstraints) fields.isCA = readBasicConstraints(value).ca;
   }
 }
 

@@ -3,12 +3,12 @@ import {
   DerReader,
   TAG,
   decodeBitString,
-  decodeBoolean,
   decodeOid,
   decodeSmallUnsigned,
   derEnvelopeReason,
   type Tlv,
 } from './der-reader';
+import { readBasicConstraints, readExtension } from './extension-der';
 import {
   decodeSubjectAltNames,
   describeName,
@@ -93,20 +93,6 @@ function readExtendedKeyUsage(value: Uint8Array): string[] {
   return usages;
 }
 
-function readBasicConstraints(value: Uint8Array, critical: boolean): CsrInfo['basicConstraints'] {
-  const { r, tlv } = whole(value, TAG.sequence, 'basic constraints');
-  const fields = DerReader.of(r.buf, tlv);
-  const ca = fields.readOptional(TAG.boolean, 'cA');
-  const pathLength = fields.readOptional(TAG.integer, 'pathLenConstraint');
-  fields.done('basic constraints');
-  const result: NonNullable<CsrInfo['basicConstraints']> = {
-    critical,
-    ca: ca ? decodeBoolean(fields.contents(ca)) : false,
-  };
-  if (pathLength) result.pathLength = decodeSmallUnsigned(fields.contents(pathLength));
-  return result;
-}
-
 function readKnownExtension(
   oid: string,
   critical: boolean,
@@ -125,9 +111,12 @@ function readKnownExtension(
     case OID.extKeyUsage:
       info.extendedKeyUsage = readExtendedKeyUsage(value);
       return;
-    case OID.basicConstraints:
-      info.basicConstraints = readBasicConstraints(value, critical);
+    case OID.basicConstraints: {
+      const { ca, pathLength } = readBasicConstraints(value);
+      info.basicConstraints = { critical, ca };
+      if (pathLength) info.basicConstraints.pathLength = decodeSmallUnsigned(pathLength);
       return;
+    }
   }
 }
 
@@ -139,12 +128,7 @@ function readExtensionRequest(
 ): void {
   const list = DerReader.of(buf, extensions);
   while (list.hasMore()) {
-    const ext = DerReader.of(buf, list.read(TAG.sequence, 'extension'));
-    const oid = decodeOid(ext.contents(ext.read(TAG.oid, 'extension OID')));
-    const criticalTlv = ext.readOptional(TAG.boolean, 'extension critical flag');
-    const critical = criticalTlv ? decodeBoolean(ext.contents(criticalTlv)) : false;
-    const value = ext.contents(ext.read(TAG.octetString, 'extension value'));
-    ext.done('extension');
+    const { oid, critical, value } = readExtension(buf, list.read(TAG.sequence, 'extension'));
     if (seen.has(oid)) throw new CsrParseError(`CSR requests extension ${oid} more than once`);
     seen.add(oid);
     info.extensions.push({ oid, critical });
