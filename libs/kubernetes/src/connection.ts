@@ -14,7 +14,7 @@ import { loadKubeConfig, type ApiCredentials, type KubeConfigSource } from './ku
 import { silentLogger, type KubeLogger } from './logger';
 import { readWatchEvents, type WatchEvent } from './watch-stream';
 
-export type KubeConnectionSource = KubeConfigSource | 'explicit' | 'bearer-token';
+export type KubeConnectionSource = KubeConfigSource | 'bearer-token';
 
 export interface KubeConnectionOptions {
   kubeconfig?: string;
@@ -59,10 +59,6 @@ export class KubeConnection {
   static load(opts: KubeConnectionOptions = {}): KubeConnection {
     const { credentials, source } = loadKubeConfig(opts);
     return new KubeConnection(credentials, source, opts);
-  }
-
-  static fromCredentials(credentials: ApiCredentials, opts: SharedOptions = {}): KubeConnection {
-    return new KubeConnection(credentials, 'explicit', opts);
   }
 
   /**
