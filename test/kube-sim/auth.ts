@@ -21,6 +21,8 @@ export const API_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
+const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
 /**
  * Bearer-token authentication: static tokens (addUser) and ServiceAccount JWTs signed RS256 with a
  * key of our own, checked the way the token authenticator does (signature, issuer, audience,
@@ -28,6 +30,7 @@ const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url'
  */
 export class Authenticator {
   private readonly staticTokens = new Map<string, UserInfo>();
+  private readonly verifiedClaims = new Map<string, ProjectedClaims>();
   private readonly privateKey: KeyObject;
   private readonly publicKey: KeyObject;
   private readonly keyId: string;
@@ -75,6 +78,19 @@ export class Authenticator {
   }
 
   private authenticateJwt(token: string): UserInfo | undefined {
+    // Like the API server's token cache, the signature is checked once per token; expiry and the
+    // ServiceAccount/Pod bindings are still checked on every request.
+    let claims = this.verifiedClaims.get(token);
+    if (!claims) {
+      claims = this.verifyJwt(token);
+      if (!claims) return undefined;
+      if (this.verifiedClaims.size >= VERIFIED_TOKEN_CACHE_SIZE) this.verifiedClaims.clear();
+      this.verifiedClaims.set(token, claims);
+    }
+    return this.userFromClaims(claims);
+  }
+
+  private verifyJwt(token: string): ProjectedClaims | undefined {
     const parts = token.split('.');
     if (parts.length !== 3) return undefined;
     try {
@@ -82,7 +98,8 @@ export class Authenticator {
       if (header.alg !== 'RS256') return undefined;
       const ok = verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey, Buffer.from(parts[2], 'base64url'));
       if (!ok) return undefined;
-      return this.userFromClaims(JSON.parse(Buffer.from(parts[1], 'base64url').toString()));
+      const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString());
+      return claims && typeof claims === 'object' ? (claims as ProjectedClaims) : undefined;
     } catch {
       return undefined;
     }

@@ -42,6 +42,11 @@ export function admitCreate(type: ResourceType, obj: KubeObject, user: UserInfo)
 
 /** UPDATE (main resource or /status): identity fields keep their old values; the spec may not change. */
 export function admitUpdate(type: ResourceType, next: KubeObject, old: KubeObject): KubeObject {
+  // A /status write carries the stored spec over as-is: nothing to restore or compare.
+  if (next.spec === old.spec) {
+    reject(type, next, validateApproval(conditionsOf(next), conditionsOf(old)));
+    return next;
+  }
   const oldSpec = (old.spec as Spec) ?? {};
   const spec: Spec = { ...((next.spec as Spec) ?? {}) };
   for (const f of IDENTITY_FIELDS) {

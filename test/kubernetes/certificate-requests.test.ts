@@ -98,6 +98,16 @@ describe('CertificateRequestApi against kube-sim', () => {
     expect(written?.status?.conditions?.map((c) => c.type).sort()).toEqual(['Approved', 'Ready']);
   });
 
+  it('updateStatus leaves the current object it was given untouched', async () => {
+    const current = await api.create('status', newRequest('cached'));
+    const snapshot = JSON.stringify(current);
+    // Returning the argument itself must not let the resourceVersion stamp leak into it.
+    await api.updateStatus('status', 'cached', (cr) => cr, { current });
+    const written = await api.updateStatus('status', 'cached', approve, { current });
+    expect(JSON.stringify(current)).toBe(snapshot);
+    expect(written?.status?.conditions?.map((c) => c.type)).toEqual(['Approved']);
+  });
+
   it('updateStatus writes nothing when the mutation declines', async () => {
     await api.create('status', newRequest('untouched'));
     const before = ctx.sim.requests.length;

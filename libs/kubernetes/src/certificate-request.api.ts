@@ -8,7 +8,7 @@ import type { KubeConnection } from './connection';
 import { isConflict, isNotFound } from './errors';
 import { Informer } from './informer';
 import type { KubeLogger } from './logger';
-import { deepCopy, type KubeList } from './objects';
+import type { KubeList } from './objects';
 
 const BASE = '/apis/cert-manager.io/v1';
 
@@ -26,7 +26,12 @@ export interface CertificateRequestApiOptions {
   logger?: KubeLogger;
 }
 
-export type StatusMutation = (cr: CertificateRequest) => CertificateRequest | undefined;
+/**
+ * Computes the object to write from the current one, or undefined to write nothing. It must not
+ * modify its argument, which may be an informer's cached object: return a changed copy
+ * (setCondition makes one).
+ */
+export type StatusMutation = (cr: Readonly<CertificateRequest>) => CertificateRequest | undefined;
 
 /** Typed access to cert-manager.io/v1 CertificateRequests. */
 export class CertificateRequestApi {
@@ -97,14 +102,17 @@ export class CertificateRequestApi {
     let current = opts.current;
     for (let attempt = 0; ; attempt++) {
       current ??= await this.get(namespace, name);
-      const desired = mutate(deepCopy(current));
+      const desired = mutate(current);
       if (desired === undefined) return undefined;
-      desired.metadata = { ...desired.metadata, resourceVersion: current.metadata.resourceVersion };
+      const body = {
+        ...desired,
+        metadata: { ...desired.metadata, resourceVersion: current.metadata.resourceVersion },
+      };
       try {
         return await this.conn.request<CertificateRequest>(
           'PUT',
           `${itemPath(namespace, name)}/status`,
-          { body: desired },
+          { body },
         );
       } catch (e) {
         if (!isConflict(e) || attempt >= this.maxConflictRetries) throw e;

@@ -9,6 +9,14 @@ import {
 } from './certificate-request.types';
 import { formatMicroTime, formatTime, objectKey } from './objects';
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    Object.values(value).forEach(deepFreeze);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 const cr = (conditions?: CertificateRequest['status']): CertificateRequest => ({
   apiVersion: 'cert-manager.io/v1',
   kind: 'CertificateRequest',
@@ -54,6 +62,20 @@ describe('CertificateRequest conditions', () => {
     const c = setCondition(b, { type: 'Ready', status: 'True', reason: 'Issued' }, t2);
     expect(c.status?.conditions).toHaveLength(1);
     expect(c.status?.conditions?.[0].lastTransitionTime).toBe('2024-01-01T01:00:00Z');
+  });
+
+  it('setCondition never modifies its input (informer caches hand these objects out)', () => {
+    const input = deepFreeze(
+      cr({ conditions: [{ type: 'Ready', status: 'False', reason: 'Pending' }], failureTime: 'x' }),
+    );
+    const snapshot = JSON.stringify(input);
+    const out = setCondition(input, { type: 'Approved', status: 'True', reason: 'ok' });
+    const replaced = setCondition(out, { type: 'Ready', status: 'True', reason: 'Issued' });
+    expect(JSON.stringify(input)).toBe(snapshot);
+    expect(out.status?.conditions?.map((c) => c.type)).toEqual(['Ready', 'Approved']);
+    expect(out.status?.conditions?.[0].reason).toBe('Pending');
+    expect(replaced.status?.conditions?.[0].reason).toBe('Issued');
+    expect(out.status?.failureTime).toBe('x');
   });
 });
 

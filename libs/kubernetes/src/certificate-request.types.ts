@@ -1,4 +1,4 @@
-import { deepCopy, formatTime, type KubeObject } from './objects';
+import { formatTime, type KubeObject } from './objects';
 
 export const CERT_MANAGER_GROUP = 'cert-manager.io';
 export const CERTIFICATE_REQUEST_API_VERSION = 'cert-manager.io/v1';
@@ -72,14 +72,15 @@ export const readyCondition = (cr: CertificateRequest): CertificateRequestCondit
 /**
  * Copy of `cr` with the condition set (replacing any of the same type). Like cert-manager's
  * SetCertificateRequestCondition, lastTransitionTime only moves when the status changes.
+ * `cr` is not modified; the copy shares every part but status with it (informer caches hand
+ * these objects out, and a full clone of each request was a measurable cost per decision).
  */
 export function setCondition(
   cr: CertificateRequest,
   condition: Omit<CertificateRequestCondition, 'lastTransitionTime'>,
   now: Date = new Date(),
 ): CertificateRequest {
-  const copy = deepCopy(cr);
-  const conditions = copy.status?.conditions ?? [];
+  const conditions = cr.status?.conditions ?? [];
   const existing = conditions.find((c) => c.type === condition.type);
   const next: CertificateRequestCondition = {
     ...condition,
@@ -88,11 +89,13 @@ export function setCondition(
         ? existing.lastTransitionTime
         : formatTime(now),
   };
-  copy.status = {
-    ...copy.status,
-    conditions: existing
-      ? conditions.map((c) => (c === existing ? next : c))
-      : [...conditions, next],
+  return {
+    ...cr,
+    status: {
+      ...cr.status,
+      conditions: existing
+        ? conditions.map((c) => (c === existing ? next : c))
+        : [...conditions, next],
+    },
   };
-  return copy;
 }

@@ -51,4 +51,3 @@ export function formatTime(d: Date = new Date()): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export const deepCopy = <T>(v: T): T => structuredClone(v);
