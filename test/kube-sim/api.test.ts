@@ -159,6 +159,18 @@ describe('optimistic concurrency and the status subresource', () => {
     expect(again.metadata.resourceVersion).toBe(created.metadata.resourceVersion);
   });
 
+  it('a /status write equal up to key order is a no-op; a changed one is stored', async () => {
+    const created = (await kube.request<Obj>('POST', CR_PATH('occ'), certificateRequest('noop', csr))).body;
+    const path = `${CR_PATH('occ', 'noop')}/status`;
+    const approved = (await kube.request<Obj>('PUT', path, { ...created, status: { conditions: [approvedCondition()] } })).body;
+    const reordered = Object.fromEntries(Object.entries(approvedCondition()).reverse());
+    const again = (await kube.request<Obj>('PUT', path, { ...approved, status: { conditions: [reordered] } })).body;
+    expect(again.metadata.resourceVersion).toBe(approved.metadata.resourceVersion);
+    const ready = { type: 'Ready', status: 'False', reason: 'Pending' };
+    const changed = (await kube.request<Obj>('PUT', path, { ...approved, status: { conditions: [approvedCondition(), ready] } })).body;
+    expect(Number(changed.metadata.resourceVersion)).toBeGreaterThan(Number(approved.metadata.resourceVersion));
+  });
+
   it('bumps generation on spec change (Pod) and not on status writes', async () => {
     const pod = (await kube.request<Obj>('POST', '/api/v1/namespaces/occ/pods', { metadata: { name: 'p' }, spec: { nodeName: 'a' } })).body;
     expect(pod.status).toEqual({ phase: 'Pending' });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { UserInfo } from './auth';
 import {
   checkEventNamespace, checkName, conflictPrecondition, generateName, initialStatus, parseObject, placeInNamespace, sameContent,
-  specPart, timestamp, tracksGeneration,
+  jsonEqual, specPart, timestamp, tracksGeneration,
 } from './objects';
 import { applyJsonPatch, applyMergePatch } from './patch';
 import { apiVersionOf, findType, RESOURCE_TYPES, type KubeObject, type ResourceType } from './resources';
@@ -143,7 +143,7 @@ export class ResourceApi {
     }
     // Mutating admission runs before the strategy decides whether the spec (generation) changed.
     if (isCertificateRequest(t)) next = admitUpdate(t, next, existing);
-    if (sub !== 'status' && tracksGeneration(t) && specPart(next) !== specPart(existing)) {
+    if (sub !== 'status' && tracksGeneration(t) && !jsonEqual(specPart(next), specPart(existing))) {
       next = { ...next, metadata: { ...next.metadata, generation: (existing.metadata.generation ?? 1) + 1 } };
     }
     if (existing.metadata.deletionTimestamp && !next.metadata.finalizers?.length) {

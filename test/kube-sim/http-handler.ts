@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonOf } from './json-cache';
 import type { ResourceApi } from './api';
 import type { Authenticator, UserInfo } from './auth';
 import { discovery } from './discovery';
@@ -107,8 +108,8 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
+function sendJson(res: ServerResponse, status: number, body: object): void {
+  const payload = jsonOf(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) });
   res.end(payload);
 }

@@ -84,33 +84,35 @@ export function generateName(prefix: string): string {
 }
 
 /** Everything that is not metadata or status, i.e. what bumps metadata.generation. */
-export function specPart(obj: KubeObject): string {
+export function specPart(obj: KubeObject): Record<string, unknown> {
   const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = obj;
-  return stableStringify(rest);
+  return rest;
 }
 
 /** Equality ignoring resourceVersion: unchanged writes are not persisted, as on the real server. */
 export function sameContent(a: KubeObject, b: KubeObject): boolean {
-  const strip = (m: KubeObject['metadata']) => ({ ...m, resourceVersion: undefined });
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) {
-    const [x, y] = [a[key], b[key]];
-    // Parts carried over from the stored object (the spec on a /status write) are the same reference.
-    if (x === y) continue;
-    const same = key === 'metadata'
-      ? stableStringify(strip(x as KubeObject['metadata'])) === stableStringify(strip(y as KubeObject['metadata']))
-      : stableStringify(x) === stableStringify(y);
-    if (!same) return false;
-  }
-  return true;
+  const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return jsonEqual(strip(a), strip(b));
 }
 
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
-      : v,
-  );
+/**
+ * Equality as the JSON encodings would see it, ignoring key order (Go compares structs, not
+ * text): undefined-valued keys count as absent. Shared references (the spec a /status write
+ * carries over) compare in O(1).
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as unknown[];
+    return a.length === other.length && a.every((v, i) => jsonEqual(v, other[i]));
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const defined = (o: Record<string, unknown>) => Object.keys(o).filter((k) => o[k] !== undefined);
+  const keys = defined(x);
+  return keys.length === defined(y).length && keys.every((k) => jsonEqual(x[k], y[k]));
 }
 
 /** Status a type starts with on create (the client's .status is dropped for types with the subresource). */

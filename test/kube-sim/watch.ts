@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { jsonOf } from './json-cache';
 import { apiVersionOf, type KubeObject, type ResourceType } from './resources';
 import { combine, parseFieldSelector, parseLabelSelector, type Matcher } from './selectors';
 import { badRequest, tooOldResourceVersion } from './status';
@@ -126,7 +127,7 @@ export class WatchHub {
     let byType = this.lineCache.get(event);
     if (!byType) this.lineCache.set(event, (byType = new Map()));
     let line = byType.get(type);
-    if (line === undefined) byType.set(type, (line = JSON.stringify({ type, object }) + '\n'));
+    if (line === undefined) byType.set(type, (line = `{"type":"${type}","object":${jsonOf(object)}}\n`));
     return line;
   }
 }

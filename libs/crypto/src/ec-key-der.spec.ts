@@ -1,19 +1,23 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { encodeEcKey } from './ec-key-der';
 import type { NamedCurve } from './keys';
 
+const generateEcKeyPair = promisify(generateKeyPair);
+
 describe('encodeEcKey', () => {
   // Enough keys that some scalars and coordinates start with zero bytes (padding must be kept).
+  // Generated asynchronously, as the product does: see encodeEcKey on generateKeyPairSync.
   it.each([
     ['P-256', 2000],
     ['P-384', 300],
     ['P-521', 200],
   ] as [NamedCurve, number][])(
     'writes exactly the DER OpenSSL exports for %s keys',
-    (curve, count) => {
+    async (curve, count) => {
       for (let i = 0; i < count; i++) {
-        const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: curve });
+        const { privateKey, publicKey } = await generateEcKeyPair('ec', { namedCurve: curve });
         const { spkiDer, pkcs8Der } = encodeEcKey(privateKey, curve);
         expect(spkiDer.equals(publicKey.export({ type: 'spki', format: 'der' }))).toBe(true);
         expect(pkcs8Der.equals(privateKey.export({ type: 'pkcs8', format: 'der' }))).toBe(true);
@@ -21,8 +25,8 @@ describe('encodeEcKey', () => {
     },
   );
 
-  it('produces keys OpenSSL loads back as the same key', () => {
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+  it('produces keys OpenSSL loads back as the same key', async () => {
+    const { privateKey } = await generateEcKeyPair('ec', { namedCurve: 'P-521' });
     const { spkiDer, pkcs8Der } = encodeEcKey(privateKey, 'P-521');
     const reloaded = createPrivateKey({ key: pkcs8Der, format: 'der', type: 'pkcs8' });
     expect(reloaded.export({ format: 'jwk' })).toEqual(privateKey.export({ format: 'jwk' }));
@@ -31,10 +35,10 @@ describe('encodeEcKey', () => {
     ).toEqual({ namedCurve: 'secp521r1' });
   });
 
-  it('refuses keys that are not EC private keys', () => {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  it('refuses keys that are not EC private keys', async () => {
+    const { privateKey, publicKey } = await promisify(generateKeyPair)('ed25519');
     expect(() => encodeEcKey(privateKey, 'P-256')).toThrow(/not an EC private key/);
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const ec = await generateEcKeyPair('ec', { namedCurve: 'P-256' });
     expect(() => encodeEcKey(ec.publicKey, 'P-256')).toThrow(/not an EC private key/);
     expect(publicKey.type).toBe('public');
   });

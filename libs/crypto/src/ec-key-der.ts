@@ -27,6 +27,11 @@ export interface EncodedEcKey {
  * Encodes a private EC key from its JWK form. OpenSSL 3's encoders cost ~0.15 ms (PKCS#8) and
  * ~0.25 ms (SPKI) of the event loop per key, the JWK export ~0.05 ms; each publish needs both
  * encodings, so the driver builds the (fixed-shape) DER itself. Byte-identical to OpenSSL's output.
+ *
+ * Give it keys from the async generateKeyPair (as generateKey does), never generateKeyPairSync:
+ * Node 20 holds the key's mutex while it allocates the JWK strings, and a GC at that moment that
+ * collects the finished sync key-generation job locks the same mutex: the thread deadlocks. The
+ * async job is freed right after its callback, so it cannot be collected later.
  */
 export function encodeEcKey(privateKey: KeyObject, curve: NamedCurve): EncodedEcKey {
   const jwk = privateKey.export({ format: 'jwk' });
