@@ -9,7 +9,7 @@ import { MountError } from './mount-error';
  * stderr captured. Reply: one line "<id> <exit code> <stderr, newlines turned into spaces>".
  * EOF on stdin ends the loop, so the helper goes away with the driver.
  */
-export const HELPER_SCRIPT = `set -f
+const HELPER_SCRIPT = `set -f
 nl='
 '
 while IFS= read -r id && IFS= read -r argc; do

@@ -20,11 +20,11 @@ export const spki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
   type: 'spki',
   format: 'der',
 });
-export const ecdsaSha256 = sequence(objectIdentifier(OID.ecdsaWithSha256));
+const ecdsaSha256 = sequence(objectIdentifier(OID.ecdsaWithSha256));
 export const utc = (text: string): Buffer => tlv(TIME_TAG.utcTime, Buffer.from(text));
 export const generalized = (text: string): Buffer =>
   tlv(TIME_TAG.generalizedTime, Buffer.from(text));
-export const cnName = (cn: string): Buffer =>
+const cnName = (cn: string): Buffer =>
   sequence(set(sequence(objectIdentifier('2.5.4.3'), tlv(TAG.utf8String, Buffer.from(cn)))));
 export const extension = (oid: string, value: Buffer, critical?: Buffer): Buffer =>
   sequence(objectIdentifier(oid), ...(critical ? [critical] : []), octetString(value));
