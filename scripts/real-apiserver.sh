@@ -3,6 +3,8 @@
 # `kubernetes` source package because no registry ships the binary.
 #
 #   scripts/real-apiserver.sh build   build (or reuse) the cached binary, print its path
+#   scripts/real-apiserver.sh build-all  the same for all control-plane binaries and kubelet (test:node),
+#                                     print their directory
 #   scripts/real-apiserver.sh start   build if needed, start etcd + kube-apiserver on 127.0.0.1,
 #                                     print the state dir (kubeconfig, CA, admin token, PIDs)
 #   scripts/real-apiserver.sh stop    stop both by PID and delete the state dir
@@ -31,11 +33,12 @@ skip() { log "skipping: $*"; exit "$SKIP"; }
 
 case "${1:-}" in
   build) build_apiserver ;;
+  build-all) build_kubernetes ;;
   start) start_apiserver ;;
   stop) stop_apiserver ;;
   status) apiserver_running ;;
   *)
-    echo "usage: $0 build|start|stop|status" >&2
+    echo "usage: $0 build|build-all|start|stop|status" >&2
     exit 2
     ;;
 esac

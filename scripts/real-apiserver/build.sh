@@ -1,8 +1,9 @@
-# Sourced by scripts/real-apiserver.sh: builds kube-apiserver from Debian's `kubernetes` source
+# Sourced by scripts/real-apiserver.sh: builds kube-apiserver (and, for test:node, the other
+# control-plane binaries and kubelet) from Debian's `kubernetes` source
 # package the way debian/rules does, and caches it outside the clone keyed by the package version.
 
 readonly SOURCE_PACKAGE=kubernetes
-readonly BUILD_DEPS=(dpkg-dev golang-go rsync etcd-server golang-github-modern-go-reflect2-dev openssl make)
+readonly BUILD_DEPS=(dpkg-dev golang-go rsync etcd-server golang-github-modern-go-reflect2-dev openssl make patch)
 readonly DEB_SRC_LIST=/etc/apt/sources.list.d/csi-driver-spiffe-deb-src.sources
 
 as_root() {
@@ -64,38 +65,49 @@ patch_reflect2() {
   rm -f "$src/vendor/github.com/modern-go/reflect2/go.mod" "$src/vendor/github.com/modern-go/reflect2/go.sum"
 }
 
+# The control-plane binaries both real tiers use, built in one `make` (test:real needs only the
+# API server, test:node all four; one build serves both and shares the Go build cache).
+readonly KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+
+# kubelets before 1.26 send the CSI socket's path as the HTTP/2 :authority, which Node.js's HTTP/2
+# server (and so every Node.js gRPC server, ours included) rejects with RST_STREAM PROTOCOL_ERROR.
+# Kubernetes 1.26 dials with authority "localhost" (kubernetes/kubernetes#112597); this applies the
+# same two-line change to the CSI client and the plugin-registration dialer of the 1.20 source.
+readonly KUBELET_PATCH="$here/real-node/kubelet-grpc-authority.patch"
+
 # Mirrors debian/rules: a GOPATH in which k8s.io/kubernetes is the source tree, cgo off, plain
 # `make WHAT=...` (hack/lib/golang.sh then builds in GOPATH mode from the vendor tree).
-compile_apiserver() {
+compile_kubernetes() {
   local src=$1 gopath=$1/.gopath
   mkdir -p "$gopath/src/k8s.io"
   ln -sfn "$src" "$gopath/src/k8s.io/kubernetes"
   (
     cd "$gopath/src/k8s.io/kubernetes"
     export GOPATH=$gopath GOCACHE=$1/.gocache CGO_ENABLED=0 GO111MODULE=off GOFLAGS= GOPROXY=off
-    make WHAT=cmd/kube-apiserver
+    make WHAT="${KUBE_BINARIES[*]/#/cmd/}"
   )
 }
 
-# Prints the cached binary's path, building it first when it is missing.
-build_apiserver() {
+# The cache key: package version plus the patch's content, so a changed patch rebuilds.
+kube_build_id() {
+  echo "$(source_version)-$(sha256sum "$KUBELET_PATCH" | cut -c1-12)"
+}
+
+# Prints the directory holding the cached binaries, building them first when any is missing.
+build_kubernetes() {
   require_apt
-  as_root true # the tier needs root anyway (apt, tmpfs and bind mounts): say so before anything slow
+  as_root true # the tiers need root anyway (apt, tmpfs and bind mounts): say so before anything slow
   enable_deb_src
-  local version binary
+  install_build_deps # etcd and openssl are needed to run it, too
+  local version dir
   version=$(source_version)
-  binary="$cache_root/kube-apiserver-$version"
-  if [ -x "$binary" ]; then
-    install_build_deps # etcd and openssl are still needed to run it
-    echo "$binary"
-    return
-  fi
-  install_build_deps
+  dir="$cache_root/kubernetes-$(kube_build_id)"
+  if kube_binaries_present "$dir"; then echo "$dir"; return; fi
   mkdir -p "$cache_root"
   # One build at a time per cache (parallel CI jobs on one machine wait for the first).
   exec 9>"$cache_root/.build.lock"
   flock 9
-  if [ -x "$binary" ]; then echo "$binary"; return; fi
+  if kube_binaries_present "$dir"; then echo "$dir"; return; fi
 
   local work started
   work="$cache_root/build-$version"
@@ -109,18 +121,36 @@ build_apiserver() {
   src=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name "$SOURCE_PACKAGE-*" | head -n 1)
   [ -n "$src" ] || { log "no unpacked source tree in $work"; return 1; }
   patch_reflect2 "$src"
-  log "building kube-apiserver (several minutes, ~1.4 GB memory); log: $work/build.log"
-  if ! compile_apiserver "$src" >"$work/build.log" 2>&1; then
+  log "applying $(basename "$KUBELET_PATCH") (kubernetes/kubernetes#112597 backport)"
+  patch -s -p1 -d "$src" <"$KUBELET_PATCH"
+  log "building ${KUBE_BINARIES[*]} (about 10 minutes on 2 cores, ~2 GB memory); log: $work/build.log"
+  if ! compile_kubernetes "$src" >"$work/build.log" 2>&1; then
     tail -n 40 "$work/build.log" >&2
     log "build failed; full log kept in $work/build.log"
     return 1
   fi
-  local built
-  built=$(find "$src/_output" -type f -name kube-apiserver -perm -u+x | head -n 1)
-  [ -n "$built" ] || { log "build produced no kube-apiserver"; return 1; }
-  cp "$built" "$binary.tmp"
-  mv "$binary.tmp" "$binary"
-  log "built in $(($(date +%s) - started))s: $binary"
+  mkdir -p "$dir.tmp"
+  local bin built
+  for bin in "${KUBE_BINARIES[@]}"; do
+    built=$(find "$src/_output" -type f -name "$bin" -perm -u+x | head -n 1)
+    [ -n "$built" ] || { log "build produced no $bin"; return 1; }
+    cp "$built" "$dir.tmp/$bin"
+  done
+  rm -rf "$dir"
+  mv "$dir.tmp" "$dir"
+  log "built in $(($(date +%s) - started))s: $dir"
   rm -rf "$work"
-  echo "$binary"
+  echo "$dir"
+}
+
+kube_binaries_present() {
+  local bin
+  for bin in "${KUBE_BINARIES[@]}"; do [ -x "$1/$bin" ] || return 1; done
+}
+
+# Prints the cached kube-apiserver's path (test:real).
+build_apiserver() {
+  local dir
+  dir=$(build_kubernetes)
+  echo "$dir/kube-apiserver"
 }
