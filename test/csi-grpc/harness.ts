@@ -151,6 +151,7 @@ export const TEST_OPTIONS: CsiServiceOptions = {
   csiDriverName: 'spiffe.csi.cert-manager.io',
   nodeId: 'node-a',
   trustDomain: 'example.org',
+  kubeletRootDir: '/var/lib/kubelet',
 };
 
 /** Starts the driver's gRPC surface in a fresh temp dir; `before` runs once the dir exists. */

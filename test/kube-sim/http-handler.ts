@@ -39,7 +39,15 @@ export function createRequestHandler(deps: Deps) {
   };
 }
 
+const SELF_SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
 function handle(deps: Deps, method: string, url: URL, body: string, req: IncomingMessage, res: ServerResponse, user: UserInfo): void {
+  // Not stored, only answered (as the real server does); with no RBAC here, everything is allowed.
+  if (method === 'POST' && url.pathname === SELF_SUBJECT_ACCESS_REVIEWS) {
+    const review = JSON.parse(body || '{}') as { spec?: unknown };
+    return sendJson(res, 201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
+      metadata: {}, spec: review.spec ?? {}, status: { allowed: true, reason: 'kube-sim has no RBAC' } });
+  }
   const r = route(url.pathname);
   if (r.kind === 'discovery') {
     const doc = method === 'GET' ? discovery(r.path, deps.serverAddress()) : undefined;

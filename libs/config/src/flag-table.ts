@@ -160,6 +160,13 @@ export const FLAGS: readonly FlagSpec[] = [
     description: "absolute directory for the driver's tmpfs and volume data",
   },
   {
+    name: 'kubelet-root-dir',
+    type: 'string',
+    apps: DRIVER,
+    description:
+      "kubelet's --root-dir: every target path must be <dir>/pods/<pod-uid>/volumes/kubernetes.io~csi/<name>/mount",
+  },
+  {
     name: 'file-name-certificate',
     type: 'string',
     apps: DRIVER,

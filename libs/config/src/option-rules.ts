@@ -1,5 +1,5 @@
 // Reasons an option value is invalid, one function per rule; the options classes attach them.
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
 import { annotationsProblem } from './annotations';
 import { KEY_ALGORITHMS } from '@spiffe-csi/crypto';
 import { dns1123LabelProblem, dns1123SubdomainProblem, fileNameProblem } from './name-checks';
@@ -44,6 +44,15 @@ export const fileName = required(fileNameProblem);
 
 export const absolutePath = required((value) =>
   isAbsolute(value) && !value.includes('\0') ? null : 'must be an absolute path',
+);
+
+/** Compared segment by segment with kubelet's paths, so it must be spelt the one canonical way. */
+export const canonicalDirectory = required((value) =>
+  !isAbsolute(value) || value.includes('\0')
+    ? 'must be an absolute path'
+    : value === '/' || posix.normalize(value) !== value || value.endsWith('/')
+      ? 'must be a normalised directory other than / (no trailing slash, "." or ".." segments)'
+      : null,
 );
 
 export function configMapNamespaceProblem(value: unknown, options: Options): string | null {

@@ -8,6 +8,7 @@ import {
   absolutePath,
   annotationMapProblem,
   bindAddress,
+  canonicalDirectory,
   configMapNamespaceProblem,
   distinctFileName,
   dnsLabel,
@@ -70,6 +71,8 @@ export class DriverOptions extends CommonOptions {
   @Check(dnsSubdomain) nodeId = '';
   @Check(required(csiEndpointProblem)) endpoint = '';
   @Check(absolutePath) dataRoot = '/csi-data-dir';
+  // Every target_path must be <kubeletRootDir>/pods/<pod-uid>/volumes/kubernetes.io~csi/<name>/mount.
+  @Check(canonicalDirectory) kubeletRootDir = '/var/lib/kubelet';
   @Check(distinctFileName()) fileNameCertificate = 'tls.crt';
   @Check(distinctFileName({ property: 'fileNameCertificate', flag: 'file-name-certificate' }))
   fileNameKey = 'tls.key';

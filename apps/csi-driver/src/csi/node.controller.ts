@@ -48,14 +48,19 @@ export class NodeController implements CsiRpcHost {
 
   @CsiRpc('Node', 'NodePublishVolume')
   async nodePublishVolume(request: NodePublishVolumeRequest): Promise<Empty> {
-    const publish = validatePublishRequest(request, { trustDomain: this.options.trustDomain });
+    const publish = validatePublishRequest(request, {
+      trustDomain: this.options.trustDomain,
+      kubeletRootDir: this.options.kubeletRootDir,
+    });
     await this.volumes.publish(publish);
     return {};
   }
 
   @CsiRpc('Node', 'NodeUnpublishVolume')
   async nodeUnpublishVolume(request: NodeUnpublishVolumeRequest): Promise<Empty> {
-    const { volumeId, targetPath } = validateUnpublishRequest(request);
+    const { volumeId, targetPath } = validateUnpublishRequest(request, {
+      kubeletRootDir: this.options.kubeletRootDir,
+    });
     await this.volumes.unpublish(volumeId, targetPath);
     return {};
   }

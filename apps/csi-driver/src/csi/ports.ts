@@ -10,7 +10,10 @@ export { LOGGER, OPTIONS } from '@spiffe-csi/config';
 export { VOLUME_MANAGER, type PublishRequest, type VolumeManager } from '../volume/volume-manager';
 
 /** The DriverOptions fields the gRPC layer reads. */
-export type CsiServiceOptions = Pick<DriverOptions, 'csiDriverName' | 'nodeId' | 'trustDomain'>;
+export type CsiServiceOptions = Pick<
+  DriverOptions,
+  'csiDriverName' | 'nodeId' | 'trustDomain' | 'kubeletRootDir'
+>;
 
 /** pino's call shape (merge object first); the LOGGER pino.Logger satisfies it. */
 export type CsiLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;

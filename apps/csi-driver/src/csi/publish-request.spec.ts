@@ -15,7 +15,9 @@ import {
 } from './publish-request';
 
 const TOKENS = 'csi.storage.k8s.io/serviceAccount.tokens';
-const options: PublishValidationOptions = { trustDomain: 'example.org' };
+const options: PublishValidationOptions = { trustDomain: 'example.org', kubeletRootDir: '/var/lib/kubelet' };
+const UID = '0c9f1f6e-5a43-4f0b-9d61-3a1f7d3c2b10';
+const PODS = '/var/lib/kubelet/pods';
 
 type Mutable = ReturnType<typeof validPublishFixture>['request'] & Record<string, unknown>;
 
@@ -112,6 +114,17 @@ describe('validatePublishRequest', () => {
       (r) => (r.target_path = '/' + 'a'.repeat(4096)),
       /longer than 4096 bytes/,
     ],
+    // Confinement to kubelet's own layout (issue 11, attack 4): nothing else is kubelet asking.
+    ['target_path outside the kubelet root', (r) => (r.target_path = `/etc/spiffe/${UID}/mount`), /must have kubelet's shape/],
+    ['target_path in another kubelet root', (r) => (r.target_path = `/var/lib/kubelet2/pods/${UID}/volumes/kubernetes.io~csi/spiffe/mount`), /must have kubelet's shape/],
+    ['target_path in the data root', (r) => (r.target_path = '/csi-data-dir/csi-x/data'), /must have kubelet's shape/],
+    ['target_path one level too deep', (r) => (r.target_path = `${PODS}/${UID}/volumes/kubernetes.io~csi/spiffe/mount/x`), /must have kubelet's shape/],
+    ['target_path without /mount', (r) => (r.target_path = `${PODS}/${UID}/volumes/kubernetes.io~csi/spiffe`), /must have kubelet's shape/],
+    ['target_path of another plugin', (r) => (r.target_path = `${PODS}/${UID}/volumes/kubernetes.io~secret/spiffe/mount`), /must have kubelet's shape/],
+    ['target_path of another pod', (r) => (r.target_path = `${PODS}/11111111-2222-3333-4444-555555555555/volumes/kubernetes.io~csi/spiffe/mount`), /belongs to pod UID "11111111-/],
+    ['target_path volume name not a label', (r) => (r.target_path = `${PODS}/${UID}/volumes/kubernetes.io~csi/Spiffe_X/mount`), /not a DNS-1123 label/],
+    ['target_path pod UID not a UID', (r) => (r.target_path = `${PODS}/..x/volumes/kubernetes.io~csi/spiffe/mount`), /not a pod UID/],
+    ['no pod UID in the context', (r) => delete r.volume_context['csi.storage.k8s.io/pod.uid'], /podInfoOnMount: true/],
     [
       'missing volume_capability',
       (r) => (r.volume_capability = null as never),
@@ -262,13 +275,13 @@ describe('validatePublishRequest', () => {
 describe('validateUnpublishRequest', () => {
   it('returns the checked id and path', () => {
     expect(
-      validateUnpublishRequest({
-        volume_id: 'csi-abc',
-        target_path: '/var/lib/kubelet/pods/x/mount',
-      }),
+      validateUnpublishRequest(
+        { volume_id: 'csi-abc', target_path: `${PODS}/${UID}/volumes/kubernetes.io~csi/spiffe/mount` },
+        options,
+      ),
     ).toEqual({
       volumeId: 'csi-abc',
-      targetPath: '/var/lib/kubelet/pods/x/mount',
+      targetPath: `${PODS}/${UID}/volumes/kubernetes.io~csi/spiffe/mount`,
     });
   });
 
@@ -280,10 +293,13 @@ describe('validateUnpublishRequest', () => {
     ['v', '/a/../b', /"\.\." segments/],
     ['v', '/', 'target_path must not be the root directory'],
     ['v', '/a\0b', 'target_path must not contain NUL bytes'],
+    ['v', '/csi-data-dir', /must have kubelet's shape/],
+    ['v', '/var/lib/kubelet/pods/x/mount', /must have kubelet's shape/],
+    ['v', `${PODS}/${UID}/volumes/kubernetes.io~csi/spiffe/mount/..data`, /must have kubelet's shape/],
   ])('rejects volume_id=%j target_path=%j', (volumeId, targetPath, message) => {
     let caught: unknown;
     try {
-      validateUnpublishRequest({ volume_id: volumeId, target_path: targetPath });
+      validateUnpublishRequest({ volume_id: volumeId, target_path: targetPath }, options);
     } catch (err) {
       caught = err;
     }

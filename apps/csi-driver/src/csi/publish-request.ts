@@ -9,6 +9,7 @@ import { resolveFsGroup } from './fs-group';
 import type { PublishRequest } from './ports';
 import { checkTargetPath, checkVolumeContextSize, checkVolumeId } from './request-rules';
 import { readEmptyAudienceToken } from './service-account-tokens';
+import { checkTargetBelongsToPod, parseKubeletTargetPath } from './target-path';
 import {
   CONTEXT_EPHEMERAL,
   CONTEXT_POD_NAME,
@@ -19,7 +20,12 @@ import {
 
 export const READONLY_REQUIRED_MESSAGE = "pod.spec.volumes[].csi.readOnly must be set to 'true'";
 
-export interface PublishValidationOptions {
+export interface PathValidationOptions {
+  /** kubelet's --root-dir: target paths are confined to its pods directory. */
+  kubeletRootDir: string;
+}
+
+export interface PublishValidationOptions extends PathValidationOptions {
   trustDomain: string;
   now?: Date;
 }
@@ -35,6 +41,7 @@ export function validatePublishRequest(
 ): PublishRequest {
   const volumeId = checkVolumeId(req.volume_id);
   const targetPath = checkTargetPath(req.target_path);
+  const target = parseKubeletTargetPath(targetPath, options.kubeletRootDir);
   const mount = requireMountCapability(req);
   const context: StringMap = { ...(req.volume_context ?? {}) };
   checkVolumeContextSize(context);
@@ -50,6 +57,8 @@ export function validatePublishRequest(
   const { token, expirationTimestamp } = readEmptyAudienceToken(context);
   const claims = readClaims(token);
   checkClaimsMatchContext(claims, context);
+  // The context's pod UID equals the token's pod claim when it has one (checked just above).
+  checkTargetBelongsToPod(target, context[CONTEXT_POD_UID] || undefined);
   const tokenExpiresAt = claims.expiresAt ?? expirationTimestamp;
   const now = options.now ?? new Date();
   if (tokenExpiresAt && tokenExpiresAt.getTime() <= now.getTime()) {
@@ -77,11 +86,15 @@ export function validatePublishRequest(
   return result;
 }
 
-export function validateUnpublishRequest(req: NodeUnpublishVolumeRequest): {
-  volumeId: string;
-  targetPath: string;
-} {
-  return { volumeId: checkVolumeId(req.volume_id), targetPath: checkTargetPath(req.target_path) };
+/** Unpublish carries no pod info: the path must still be kubelet-shaped, the rest is the manager's. */
+export function validateUnpublishRequest(
+  req: NodeUnpublishVolumeRequest,
+  options: PathValidationOptions,
+): { volumeId: string; targetPath: string } {
+  const volumeId = checkVolumeId(req.volume_id);
+  const targetPath = checkTargetPath(req.target_path);
+  parseKubeletTargetPath(targetPath, options.kubeletRootDir);
+  return { volumeId, targetPath };
 }
 
 function requireMountCapability(req: NodePublishVolumeRequest) {

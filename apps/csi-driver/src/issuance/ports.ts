@@ -78,3 +78,14 @@ export interface IssuanceEvents {
   warning(pod: PodRef, reason: string, message: string): void;
 }
 export const ISSUANCE_EVENTS = Symbol('ISSUANCE_EVENTS');
+
+/**
+ * Asks the API server whether a ServiceAccount token is genuine (signature, expiry, bound Pod
+ * still alive), by acting AS that token. The driver decodes claims itself but cannot check
+ * signatures, so a token only replaces a volume's stored one after this said yes.
+ */
+export interface TokenVerifier {
+  /** true: the API server authenticated it; false: it answered 401. Throws when it cannot answer. */
+  authenticates(token: string): Promise<boolean>;
+}
+export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');

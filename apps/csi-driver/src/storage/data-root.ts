@@ -1,15 +1,36 @@
 import { resolve } from 'node:path';
-import { Mounter, TmpfsOptions } from './mounter';
+import { Mounter, MountView, TmpfsOptions } from './mounter';
+import { StorageError } from './storage-error';
 
 export interface DataRootStatus {
   path: string;
-  /** True when the data root is the mount point of a tmpfs (SVIDs never touch a disk). */
+  /** True when the data root is still the tmpfs this driver mounted or adopted (SVIDs never touch a disk). */
   tmpfsMounted: boolean;
+  /** Why not, in words an operator can act on. */
+  reason?: string;
 }
 
-/** The driver's tmpfs: every volume's metadata and SVID files live below it and only there. */
-export class DataRoot {
+/** Thrown instead of writing when the data root is no longer our tmpfs: nothing may be written there. */
+export class DataRootLostError extends StorageError {
+  constructor(reason: string) {
+    super(`refusing to write key material: ${reason}`, 'EDATAROOTLOST');
+    this.name = 'DataRootLostError';
+  }
+}
+
+/** What every writer of key material or metadata asks before it writes. */
+export interface WriteGuard {
+  assertIntact(): Promise<MountView>;
+}
+
+/**
+ * The driver's tmpfs: every volume's metadata and SVID files live below it and only there. It
+ * remembers which mount it is (mount id and device from mountinfo) when it mounts or adopts it,
+ * so an unmount, a lazy unmount or anything mounted over it later is noticed before the next write.
+ */
+export class DataRoot implements WriteGuard {
   readonly path: string;
+  private expected: MountView | undefined;
 
   constructor(
     private readonly mounter: Mounter,
@@ -27,14 +48,52 @@ export class DataRoot {
    * Returns whether a new tmpfs was mounted.
    */
   async ensureMounted(): Promise<{ mountedNow: boolean }> {
-    if ((await this.mounter.mountedFsType(this.path)) === 'tmpfs') return { mountedNow: false };
-    await this.mounter.mountTmpfs(this.path, this.tmpfsOptions);
-    return { mountedNow: true };
+    let mountedNow = false;
+    if ((await this.mounter.mountedFsType(this.path)) !== 'tmpfs') {
+      await this.mounter.mountTmpfs(this.path, this.tmpfsOptions);
+      mountedNow = true;
+    }
+    this.expected = await this.mounter.mountAt(this.path);
+    if (this.expected?.fsType !== 'tmpfs') throw new DataRootLostError(`no tmpfs at ${this.path} after mounting one`);
+    return { mountedNow };
   }
 
-  /** For the Probe RPC / readiness: is the data root really a mounted tmpfs right now? */
+  /** The tmpfs as recorded by ensureMounted (bind sources of volumes live on its device). */
+  get mount(): MountView | undefined {
+    return this.expected && { ...this.expected };
+  }
+
+  /** Is the data root still exactly the tmpfs we recorded? Never throws. */
+  async check(): Promise<{ intact: true; mount: MountView } | { intact: false; reason: string }> {
+    const expected = this.expected;
+    if (!expected) return { intact: false, reason: `the data root ${this.path} has not been mounted yet` };
+    let now: MountView | undefined;
+    try {
+      now = await this.mounter.mountAt(this.path);
+    } catch (err) {
+      return { intact: false, reason: `cannot read the mount table for ${this.path}: ${(err as Error).message}` };
+    }
+    if (!now) return { intact: false, reason: `the data root tmpfs at ${this.path} was unmounted` };
+    if (now.mountId !== expected.mountId || now.device !== expected.device) {
+      return {
+        intact: false,
+        reason: `the data root ${this.path} is no longer the driver's tmpfs (now ${now.fsType} mount ${now.mountId} on ${now.device}, ` +
+          `was tmpfs mount ${expected.mountId} on ${expected.device})`,
+      };
+    }
+    return { intact: true, mount: now };
+  }
+
+  /** Throws DataRootLostError unless the data root is still our tmpfs. Called before every write. */
+  async assertIntact(): Promise<MountView> {
+    const result = await this.check();
+    if (!result.intact) throw new DataRootLostError(result.reason);
+    return result.mount;
+  }
+
+  /** For the Probe RPC / readiness. */
   async status(): Promise<DataRootStatus> {
-    const fsType = await this.mounter.mountedFsType(this.path).catch(() => undefined);
-    return { path: this.path, tmpfsMounted: fsType === 'tmpfs' };
+    const result = await this.check();
+    return result.intact ? { path: this.path, tmpfsMounted: true } : { path: this.path, tmpfsMounted: false, reason: result.reason };
   }
 }

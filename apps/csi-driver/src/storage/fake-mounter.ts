@@ -1,9 +1,10 @@
-import { resolve } from 'node:path';
-import { MountError, Mounter, TmpfsOptions } from './mounter';
+import { posix, resolve } from 'node:path';
+import { MountError, Mounter, MountView, TmpfsOptions } from './mounter';
 
 export interface FakeMount {
   path: string;
-  fsType: 'tmpfs' | 'bind';
+  /** 'bind' is a bind of `source`; its view reports the fs type of whatever `source` lies on. */
+  fsType: 'tmpfs' | 'bind' | 'ext4';
   source: string;
   readOnly: boolean;
 }
@@ -15,19 +16,33 @@ export type FakeMounterCall =
 
 type FailableOp = FakeMounterCall['op'];
 
+/** A mount plus the mountinfo facts the driver compares (id, device, root inside the device). */
+interface Entry extends FakeMount {
+  view: MountView;
+}
+
 /**
  * In-memory twin of LinuxMounter for tests without root: keeps a stack of mounts per path,
- * records every mutating call, and can be told to fail the next call of a given kind.
+ * records every mutating call, and can be told to fail the next call of a given kind. Like the
+ * kernel, a bind gets the device of the filesystem its source lies on and the source's path
+ * inside it as root, so ownership checks behave as with real mountinfo.
  */
 export class FakeMounter implements Mounter {
   readonly calls: FakeMounterCall[] = [];
-  private readonly mounts = new Map<string, FakeMount[]>();
+  private readonly mounts = new Map<string, Entry[]>();
   private readonly failures = new Map<FailableOp, Error>();
+  private nextId = 100;
 
   /** Seed a mount that "already existed" (e.g. a tmpfs surviving a driver restart). */
   preMount(mount: FakeMount): void {
     const path = resolve(mount.path);
-    this.mounts.set(path, [...(this.mounts.get(path) ?? []), { ...mount, path }]);
+    const mountId = this.nextId++;
+    const under = mount.fsType === 'bind' ? this.containing(resolve(mount.source)) : undefined;
+    const view: MountView = under
+      ? { mountId, device: under.view.device, fsType: under.view.fsType, source: under.view.source, mountPoint: path,
+        root: posix.join(under.view.root, posix.relative(under.path, resolve(mount.source))) }
+      : { mountId, device: `0:${mountId}`, fsType: mount.fsType, source: mount.source, mountPoint: path, root: '/' };
+    this.mounts.set(path, [...(this.mounts.get(path) ?? []), { ...mount, path, view }]);
   }
 
   failNext(op: FailableOp, error: Error = new MountError(`${op} failed (injected)`, [])): void {
@@ -36,7 +51,7 @@ export class FakeMounter implements Mounter {
 
   /** Every current mount, topmost last per path. */
   list(): FakeMount[] {
-    return [...this.mounts.values()].flat();
+    return [...this.mounts.values()].flat().map(({ path, fsType, source, readOnly }) => ({ path, fsType, source, readOnly }));
   }
 
   async mountTmpfs(path: string, options?: TmpfsOptions): Promise<void> {
@@ -63,7 +78,22 @@ export class FakeMounter implements Mounter {
   }
 
   async mountedFsType(path: string): Promise<string | undefined> {
-    return this.mounts.get(resolve(path))?.at(-1)?.fsType;
+    return (await this.mountAt(path))?.fsType;
+  }
+
+  async mountAt(path: string): Promise<MountView | undefined> {
+    const top = this.mounts.get(resolve(path))?.at(-1);
+    return top && { ...top.view };
+  }
+
+  /** The topmost mount whose path is `path` or an ancestor of it. */
+  private containing(path: string): Entry | undefined {
+    let best: Entry | undefined;
+    for (const [mountPoint, stack] of this.mounts) {
+      const inside = path === mountPoint || path.startsWith(mountPoint === '/' ? '/' : `${mountPoint}/`);
+      if (inside && (!best || mountPoint.length > best.path.length)) best = stack.at(-1);
+    }
+    return best;
   }
 
   private record(call: FakeMounterCall): void {

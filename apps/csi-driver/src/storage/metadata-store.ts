@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import type { WriteGuard } from './data-root';
 import { fsyncDir, writeNewFileDurably } from './fs-util';
 import { isErrno, storageError } from './storage-error';
 import { METADATA_FILE_MODE, VOLUME_DIR_MODE, VolumeLayout, validateVolumeId } from './volume-layout';
@@ -31,6 +32,8 @@ export class FileMetadataStore implements MetadataStore, OrphanCleaner {
   constructor(
     dataRoot: string,
     private readonly onCorrupt: CorruptMetadataReporter = () => undefined,
+    /** Asked before every write: metadata holds the Pod's token, so it is tmpfs-only too. */
+    private readonly guard?: WriteGuard,
   ) {
     this.layout = new VolumeLayout(dataRoot);
   }
@@ -56,6 +59,7 @@ export class FileMetadataStore implements MetadataStore, OrphanCleaner {
     if (reason) throw storageError(`writing metadata of volume ${meta?.volumeId}`, new Error(reason));
     const file = this.layout.metadataFile(meta.volumeId);
     const temp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
+    await this.guard?.assertIntact();
     try {
       await mkdir(dirname(file), { recursive: true, mode: VOLUME_DIR_MODE });
       await writeNewFileDurably(temp, JSON.stringify(meta), METADATA_FILE_MODE);

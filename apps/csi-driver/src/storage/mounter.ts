@@ -20,7 +20,12 @@ export interface Mounter {
   isMountPoint(path: string): Promise<boolean>;
   /** Filesystem type of the topmost mount at exactly `path`, undefined if none. */
   mountedFsType(path: string): Promise<string | undefined>;
+  /** The topmost mount at exactly `path` (symlinks resolved) as mountinfo shows it, undefined if none. */
+  mountAt(path: string): Promise<MountView | undefined>;
 }
+
+/** What the driver needs to know about one mount to tell its own from anyone else's. */
+export type MountView = Pick<MountInfoEntry, 'mountId' | 'device' | 'root' | 'fsType' | 'source' | 'mountPoint'>;
 
 export interface TmpfsOptions {
   /** tmpfs size= value: bytes or a suffixed string like '64k', '16m'. Default: kernel default (half of RAM). */
@@ -108,7 +113,7 @@ export class LinuxMounter implements Mounter {
     return (await this.mountAt(path))?.fsType;
   }
 
-  private async mountAt(path: string): Promise<MountInfoEntry | undefined> {
+  async mountAt(path: string): Promise<MountInfoEntry | undefined> {
     let real: string;
     try {
       real = await realpath(resolve(path));

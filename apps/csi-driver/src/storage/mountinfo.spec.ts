@@ -21,6 +21,7 @@ describe('mountinfo', () => {
     expect(entries[1]).toMatchObject({
       mountId: 42,
       parentId: 27,
+      device: '0:39',
       mountPoint: '/tmp/a b',
       fsType: 'tmpfs',
       source: 'tmpfs',

@@ -4,6 +4,8 @@ import { readFile } from 'node:fs/promises';
 export interface MountInfoEntry {
   mountId: number;
   parentId: number;
+  /** st_dev of the filesystem, "major:minor": two mounts with the same device share one superblock. */
+  device: string;
   /** Path inside the source filesystem that is mounted here (for bind mounts, the bound subtree). */
   root: string;
   mountPoint: string;
@@ -30,6 +32,7 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
     entries.push({
       mountId: Number(fields[0]),
       parentId: Number(fields[1]),
+      device: fields[2],
       root: decodeMountInfoField(fields[3]),
       mountPoint: decodeMountInfoField(fields[4]),
       mountOptions: fields[5].split(','),

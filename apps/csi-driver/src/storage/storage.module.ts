@@ -59,15 +59,10 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
 export class StorageModule {
   static forRoot(options: StorageModuleOptions): DynamicModule {
     const logger = options.logger;
-    const implementations: Provider[] = options.inMemory ? inMemoryProviders() : filesystemProviders(options);
+    const implementations: Provider[] = options.inMemory ? inMemoryProviders(options) : filesystemProviders(options);
     const providers: Provider[] = [
       { provide: STORAGE_OPTIONS, useValue: options },
       ...implementations,
-      {
-        provide: DATA_ROOT,
-        useFactory: (mounter: Mounter) => new DataRoot(mounter, options.dataRoot, options.tmpfs),
-        inject: [MOUNTER],
-      },
       {
         provide: SCHEDULER,
         useFactory: () =>
@@ -89,13 +84,19 @@ export class StorageModule {
 
 function filesystemProviders(options: StorageModuleOptions): Provider[] {
   const logger = options.logger;
-  const files = new FileSvidStore(options.dataRoot);
+  const mounter = new LinuxMounter();
+  const dataRoot = new DataRoot(mounter, options.dataRoot, options.tmpfs);
+  // Both writers ask the data root before every write: keys and tokens go to our tmpfs or nowhere.
+  const files = new FileSvidStore(options.dataRoot, dataRoot);
   return [
-    { provide: MOUNTER, useValue: new LinuxMounter() },
+    { provide: MOUNTER, useValue: mounter },
+    { provide: DATA_ROOT, useValue: dataRoot },
     {
       provide: METADATA_STORE,
-      useValue: new FileMetadataStore(options.dataRoot, (volumeId, reason) =>
-        logger?.warn({ volumeId, reason }, 'ignoring corrupt volume metadata'),
+      useValue: new FileMetadataStore(
+        options.dataRoot,
+        (volumeId, reason) => logger?.warn({ volumeId, reason }, 'ignoring corrupt volume metadata'),
+        dataRoot,
       ),
     },
     { provide: SVID_WRITER, useValue: files },
@@ -103,10 +104,12 @@ function filesystemProviders(options: StorageModuleOptions): Provider[] {
   ];
 }
 
-function inMemoryProviders(): Provider[] {
+function inMemoryProviders(options: StorageModuleOptions): Provider[] {
   const files = new InMemorySvidFiles();
+  const mounter = new FakeMounter();
   return [
-    { provide: MOUNTER, useValue: new FakeMounter() },
+    { provide: MOUNTER, useValue: mounter },
+    { provide: DATA_ROOT, useValue: new DataRoot(mounter, options.dataRoot, options.tmpfs) },
     { provide: METADATA_STORE, useValue: new InMemoryMetadataStore(files) },
     { provide: SVID_WRITER, useValue: files },
     { provide: SVID_READER, useValue: files },

@@ -1,5 +1,6 @@
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { AtomicWriter, Payload, validatePayloadNames } from './atomic-writer';
+import type { WriteGuard } from './data-root';
 import { UNCHANGED } from './fs-util';
 import { StorageError, storageError } from './storage-error';
 import { DATA_DIR_MODE, VOLUME_DIR_MODE, VolumeLayout } from './volume-layout';
@@ -30,7 +31,11 @@ export class FileSvidStore implements SvidFileWriter, SvidFileReader {
   /** Tail of the write chain per volume: two overlapping writes of one dir would fight over ..data_tmp. */
   private readonly inFlight = new Map<string, Promise<void>>();
 
-  constructor(dataRoot: string) {
+  /** `guard` is asked before every write: a key must never land anywhere but our tmpfs. */
+  constructor(
+    dataRoot: string,
+    private readonly guard?: WriteGuard,
+  ) {
     this.layout = new VolumeLayout(dataRoot);
   }
 
@@ -48,6 +53,7 @@ export class FileSvidStore implements SvidFileWriter, SvidFileReader {
 
   private async writeNow(volumeId: string, files: Record<string, string | Buffer>, gid?: number): Promise<void> {
     const dataDir = this.layout.dataDir(volumeId);
+    await this.guard?.assertIntact();
     try {
       await mkdir(this.layout.volumeDir(volumeId), { recursive: true, mode: VOLUME_DIR_MODE });
       await mkdir(dataDir, { recursive: true, mode: DATA_DIR_MODE });

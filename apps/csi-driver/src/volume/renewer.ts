@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '../scheduler/backoff';
+import type { DataRootKeeper } from './data-root-keeper';
 import type { KeyedMutex } from './keyed-mutex';
 import { tokenExpired, type ManagedVolume } from './managed-volume';
 import type { MetadataStore, Scheduler } from './seams';
@@ -13,6 +14,8 @@ export interface RenewerDeps {
   mutex: KeyedMutex;
   metrics: VolumeMetrics;
   logger: Logger;
+  /** Puts a lost data root back before each renewal (absent in tests that have no data root). */
+  keeper?: Pick<DataRootKeeper, 'ensure'>;
   backoff?: BackoffOptions; // default 30 s ×2, cap 5 min, jittered
   now?: () => number;
 }
@@ -27,6 +30,8 @@ const KEY_PREFIX = 'renew:';
  */
 export class Renewer {
   private readonly backoffs = new Map<string, Backoff>();
+  /** Volumes on the schedule: a renewal of one of them that finds no metadata is a fault, not an unpublish. */
+  private readonly active = new Set<string>();
   private readonly now: () => number;
 
   constructor(private readonly deps: RenewerDeps) {
@@ -35,6 +40,7 @@ export class Renewer {
 
   /** (Re)schedules the volume's renewal at `at` (epoch ms); a past time runs at once. */
   schedule(volumeId: string, at: number): void {
+    this.active.add(volumeId);
     this.deps.scheduler.schedule(KEY_PREFIX + volumeId, at, () => this.renew(volumeId));
   }
 
@@ -45,6 +51,7 @@ export class Renewer {
   cancel(volumeId: string): void {
     this.deps.scheduler.cancel(KEY_PREFIX + volumeId);
     this.backoffs.delete(volumeId);
+    this.active.delete(volumeId);
   }
 
   nextAt(volumeId: string): number | undefined {
@@ -59,8 +66,9 @@ export class Renewer {
   /** One renewal attempt; exposed for tests and for the scheduler. */
   async renew(volumeId: string): Promise<void> {
     await this.deps.mutex.run(volumeId, async () => {
-      const meta = (await this.deps.store.read(volumeId)) as ManagedVolume | undefined;
-      if (!meta) return; // unpublished meanwhile
+      if (!this.active.has(volumeId)) return; // unpublished meanwhile
+      const meta = await this.readMetadata(volumeId);
+      if (!meta) return this.retryLater(volumeId);
       if (tokenExpired(meta, new Date(this.now()))) {
         const message = 'the stored ServiceAccount token has expired; waiting for kubelet to republish the volume with a fresh one';
         this.deps.issuance.reportFailure(meta, message);
@@ -75,6 +83,31 @@ export class Renewer {
         this.retryLater(volumeId); // issuance already logged it and raised the Event
       }
     });
+  }
+
+  /**
+   * The volume's metadata, or undefined after reporting why it cannot be had (log + metric): a lost
+   * data root, a deleted or corrupt metadata file. The caller retries; the volume is never dropped
+   * silently, and kubelet's next republish (or unpublish) settles it.
+   */
+  private async readMetadata(volumeId: string): Promise<ManagedVolume | undefined> {
+    try {
+      await this.deps.keeper?.ensure();
+    } catch (error) {
+      this.deps.metrics.renewalSkipped('data-root-lost');
+      this.deps.logger.error({ volumeId, err: (error as Error).message }, 'renewal postponed: the data root is not our tmpfs');
+      return undefined;
+    }
+    const meta = (await this.deps.store.read(volumeId).catch((error: Error) => {
+      this.deps.logger.warn({ volumeId, err: error.message }, 'reading volume metadata failed');
+      return undefined;
+    })) as ManagedVolume | undefined;
+    if (!meta) {
+      this.deps.metrics.renewalSkipped('metadata-unreadable');
+      this.deps.logger.error({ volumeId },
+        'renewal postponed: the volume\'s metadata is missing or unreadable; retrying until kubelet republishes or unpublishes it');
+    }
+    return meta;
   }
 
   private retryLater(volumeId: string): void {

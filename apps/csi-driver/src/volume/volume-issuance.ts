@@ -91,11 +91,15 @@ export class VolumeIssuance {
   }
 
   reportFailure(meta: ManagedVolume, message: string): void {
-    const identity = meta.identity;
     this.deps.logger.warn({ volumeId: meta.volumeId, err: message }, 'issuance failed');
+    this.warnPod(meta, 'SvidIssuanceFailed', message);
+  }
+
+  /** A Warning Event on the volume's Pod (when its name is known), where `kubectl describe pod` shows it. */
+  warnPod(meta: ManagedVolume, reason: string, message: string): void {
+    const identity = meta.identity;
     if (identity?.podName) {
-      this.deps.events.warning({ namespace: identity.namespace, name: identity.podName, uid: identity.podUid },
-        'SvidIssuanceFailed', message);
+      this.deps.events.warning({ namespace: identity.namespace, name: identity.podName, uid: identity.podUid }, reason, message);
     }
   }
 }

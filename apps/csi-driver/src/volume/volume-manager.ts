@@ -2,12 +2,16 @@ import { rmdir } from 'node:fs/promises';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { CsiError } from '../csi/csi-error';
-import type { DataRoot } from '../storage/data-root';
+import type { TokenVerifier } from '../issuance/ports';
+import { DataRootLostError, type DataRoot } from '../storage/data-root';
 import { VolumeLayout } from '../storage/volume-layout';
+import type { DataRootKeeper } from './data-root-keeper';
 import type { KeyedMutex } from './keyed-mutex';
 import { isIssued, withIdentity, type ManagedVolume } from './managed-volume';
 import type { Renewer } from './renewer';
 import type { MetadataStore, Mounter } from './seams';
+import type { TargetGuard, TargetState } from './target-guard';
+import { acceptPresentedToken, bindingMismatch } from './volume-binding';
 import type { VolumeIssuance } from './volume-issuance';
 import type { VolumeMetrics } from './volume-metrics';
 
@@ -43,6 +47,9 @@ export interface VolumeManagerDeps {
   store: MetadataStore;
   mounter: Mounter;
   dataRoot: Pick<DataRoot, 'path' | 'status'>;
+  keeper: Pick<DataRootKeeper, 'ensure'>;
+  targets: TargetGuard;
+  tokens: TokenVerifier;
   issuance: VolumeIssuance;
   renewer: Renewer;
   forgetPending: (volumeId: string) => void;
@@ -51,10 +58,14 @@ export interface VolumeManagerDeps {
   logger: Logger;
 }
 
+/** Our binds stacked at one target by an older driver are undone one by one, this many at most. */
+const MAX_STACKED_BINDS = 8;
+
 /**
  * Publish = issue (once) + bind read-only + keep renewed; unpublish = stop + unmount + delete.
  * Everything for one volume runs under that volume's lock, so a second concurrent publish waits
  * for the first and then finds the volume issued and mounted (csi-lib PR #211: no empty mounts).
+ * A volume is bound to its Pod and target path; only our own binds are ever unmounted.
  */
 export class DefaultVolumeManager implements VolumeManager {
   private readonly layout: VolumeLayout;
@@ -75,6 +86,7 @@ export class DefaultVolumeManager implements VolumeManager {
   async publish(req: PublishRequest): Promise<void> {
     const done = this.deps.metrics.publishTimer();
     try {
+      await this.deps.targets.confine(req.targetPath);
       await this.deps.mutex.run(req.volumeId, () => this.publishLocked(req));
       done('ok');
     } catch (error) {
@@ -85,16 +97,8 @@ export class DefaultVolumeManager implements VolumeManager {
 
   async unpublish(volumeId: string, targetPath: string): Promise<void> {
     try {
-      await this.deps.mutex.run(volumeId, async () => {
-        this.deps.renewer.cancel(volumeId);
-        this.deps.forgetPending(volumeId);
-        if (await this.deps.mounter.isMountPoint(targetPath)) await this.deps.mounter.unmount(targetPath);
-        await removeEmptyTarget(targetPath);
-        await this.deps.store.remove(volumeId);
-        this.deps.metrics.forgetVolume(volumeId);
-        this.managed.delete(volumeId);
-        this.deps.metrics.managedVolumeCount(this.managed.size);
-      });
+      await this.deps.targets.confine(targetPath);
+      await this.deps.mutex.run(volumeId, () => this.unpublishLocked(volumeId, targetPath));
       this.deps.logger.info({ volumeId }, 'volume unpublished');
     } catch (error) {
       throw asCsiError(error, `unpublishing volume ${volumeId}`);
@@ -104,18 +108,26 @@ export class DefaultVolumeManager implements VolumeManager {
   async ready(): Promise<{ ready: boolean; reason?: string }> {
     if (!this.started) return { ready: false, reason: 'volume manager is still resuming volumes' };
     const root = await this.deps.dataRoot.status();
-    if (!root.tmpfsMounted) return { ready: false, reason: `data root ${root.path} is not a mounted tmpfs` };
+    if (!root.tmpfsMounted) return { ready: false, reason: root.reason ?? `data root ${root.path} is not a mounted tmpfs` };
     return { ready: true };
   }
 
   private async publishLocked(req: PublishRequest): Promise<void> {
-    const { store, mounter, logger } = this.deps;
+    const { store, targets, logger } = this.deps;
+    await this.deps.keeper.ensure();
     const previous = (await store.read(req.volumeId)) as ManagedVolume | undefined;
-    const mounted = await mounter.isMountPoint(req.targetPath);
+    const mismatch = previous && bindingMismatch(previous, req);
+    if (mismatch) throw mismatch;
+    const state = await targets.classify(req.targetPath, req.volumeId);
+    if (state === 'foreign') {
+      throw new CsiError(status.FAILED_PRECONDITION,
+        `target_path ${req.targetPath} is already a mount point of something else; refusing to mount over it`);
+    }
+    await acceptPresentedToken(previous, req, this.deps.tokens);
     let meta = withIdentity(req, req.identity, previous);
 
-    if (isIssued(previous) && mounted) {
-      // Kubelet's periodic republish (requiresRepublish): keep the fresh token for renewals.
+    if (isIssued(previous) && state === 'ours') {
+      // Kubelet's periodic republish (requiresRepublish): keep the (verified) fresh token for renewals.
       await store.write(meta);
       this.ensureRenewal(meta);
       logger.debug({ volumeId: req.volumeId }, 'republish: token refreshed');
@@ -125,17 +137,61 @@ export class DefaultVolumeManager implements VolumeManager {
     try {
       await store.write(meta);
       if (!isIssued(previous)) meta = await this.deps.issuance.issue(meta);
-      if (!mounted) await mounter.bindReadOnly(this.layout.dataDir(req.volumeId), req.targetPath);
+      await this.mountAt(req.volumeId, req.targetPath, state);
     } catch (error) {
       // A volume that never got a certificate leaves nothing behind; the pending request (kept by
       // the issuer) lets kubelet's retry pick up where this attempt stopped.
       if (!isIssued(previous)) await this.discard(req.volumeId);
       throw error;
     }
+    if (state === 'stale') this.reportReissued(meta);
     this.ensureRenewal(meta);
     this.managed.add(req.volumeId);
     this.deps.metrics.managedVolumeCount(this.managed.size);
     logger.info({ volumeId: req.volumeId, spiffeId: meta.spiffeId, nextIssuanceTime: meta.nextIssuanceTime }, 'volume published');
+  }
+
+  /** Binds the data dir at the target (replacing a stale bind) and proves the result is our bind. */
+  private async mountAt(volumeId: string, targetPath: string, state: TargetState): Promise<void> {
+    const { mounter, targets } = this.deps;
+    if (state === 'ours') return;
+    if (state === 'stale') await mounter.unmount(targetPath);
+    await targets.confine(targetPath); // again: issuance took a while, the path may have changed since
+    await mounter.bindReadOnly(this.layout.dataDir(volumeId), targetPath);
+    if ((await targets.classify(targetPath, volumeId)) !== 'ours') {
+      await mounter.unmount(targetPath).catch(() => undefined);
+      throw new CsiError(status.INTERNAL, `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
+    }
+  }
+
+  private async unpublishLocked(volumeId: string, targetPath: string): Promise<void> {
+    const { store, targets, mounter, logger } = this.deps;
+    const previous = (await store.read(volumeId)) as ManagedVolume | undefined;
+    if (previous && previous.targetPath !== targetPath) {
+      throw new CsiError(status.FAILED_PRECONDITION,
+        `volume ${volumeId} is published at another target path; ${targetPath} is left alone and nothing was changed`);
+    }
+    this.deps.renewer.cancel(volumeId);
+    this.deps.forgetPending(volumeId);
+    let state = await targets.classify(targetPath, volumeId);
+    const ours = state === 'ours' || state === 'stale';
+    for (let i = 0; i < MAX_STACKED_BINDS && (state === 'ours' || state === 'stale'); i++) {
+      await mounter.unmount(targetPath);
+      state = await targets.classify(targetPath, volumeId);
+    }
+    if (state === 'foreign') logger.warn({ volumeId, targetPath }, 'target path is a mount point that is not ours: left mounted');
+    else if (previous || ours) await removeEmptyTarget(targetPath);
+    await store.remove(volumeId);
+    this.deps.metrics.forgetVolume(volumeId);
+    this.managed.delete(volumeId);
+    this.deps.metrics.managedVolumeCount(this.managed.size);
+  }
+
+  private reportReissued(meta: ManagedVolume): void {
+    const message = `the driver's data root tmpfs was lost, so volume ${meta.volumeId} was issued a new SVID; ` +
+      'containers already running keep the previous files until the Pod is restarted';
+    this.deps.logger.warn({ volumeId: meta.volumeId }, message);
+    this.deps.issuance.warnPod(meta, 'SvidReissued', message);
   }
 
   /** Schedules renewal unless one (possibly a backoff retry) is already pending. */
@@ -161,5 +217,6 @@ async function removeEmptyTarget(targetPath: string): Promise<void> {
 
 function asCsiError(error: unknown, doing: string): CsiError {
   if (error instanceof CsiError) return error;
+  if (error instanceof DataRootLostError) return new CsiError(status.UNAVAILABLE, `${doing}: ${error.message}`);
   return new CsiError(status.INTERNAL, `${doing}: ${(error as Error)?.message ?? String(error)}`);
 }

@@ -12,6 +12,8 @@ export class VolumeMetrics {
   private readonly expiration: Gauge<'node' | 'volume'>;
   private readonly renewal: Gauge<'node' | 'volume'>;
   private readonly publishDuration: Histogram<'result'>;
+  private readonly dataRootLosses: Counter<'node'>;
+  private readonly renewalsSkipped: Counter<'node' | 'reason'>;
 
   constructor(
     readonly registry: Registry,
@@ -49,6 +51,24 @@ export class VolumeMetrics {
       labelNames: ['result'], registers,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     });
+    this.dataRootLosses = new Counter({
+      name: 'certmanager_csi_spiffe_data_root_lost_total',
+      help: 'Times the data root was found no longer to be the driver\'s tmpfs (and was remounted).',
+      labelNames: ['node'], registers,
+    });
+    this.renewalsSkipped = new Counter({
+      name: 'certmanager_csi_spiffe_renewal_skipped_total',
+      help: 'Renewal attempts that could not start (metadata unreadable, data root lost); each is retried.',
+      labelNames: ['node', 'reason'], registers,
+    });
+  }
+
+  dataRootLost(): void {
+    this.dataRootLosses.inc({ node: this.node });
+  }
+
+  renewalSkipped(reason: 'metadata-unreadable' | 'data-root-lost'): void {
+    this.renewalsSkipped.inc({ node: this.node, reason });
   }
 
   issuanceAttempted(volume: string): void {

@@ -10,9 +10,10 @@ import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/
 import { KubeCertificateRequestGateway, PodEventRecorder } from '../issuance/kube-request-gateway';
 import { KeyPool } from '../issuance/key-pool';
 import { PendingRequests } from '../issuance/pending-requests';
+import { KubeTokenVerifier } from '../issuance/kube-token-verifier';
 import {
-  CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE,
-  type CertificateRequestGateway, type IssuanceEvents, type IssuerSource,
+  CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERIFIER,
+  type CertificateRequestGateway, type IssuanceEvents, type IssuerSource, type TokenVerifier,
 } from '../issuance/ports';
 import { StaticIssuerSource } from '../issuance/static-issuer-source';
 import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuance/svid-issuer';
@@ -22,10 +23,12 @@ import type { DataRoot } from '../storage/data-root';
 import type { SvidFileReader } from '../storage/svid-files';
 import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '../storage/tokens';
 import { CaRotation } from './ca-rotation';
+import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { Renewer } from './renewer';
 import { resumeVolumes } from './resume';
 import type { MetadataStore, Mounter, Scheduler, SvidFileWriter } from './seams';
+import { TargetGuard } from './target-guard';
 import { VolumeIssuance } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
 import { VolumeMetrics } from './volume-metrics';
@@ -99,6 +102,16 @@ const defaults: Provider[] = [
     inject: [KUBE_CONNECTION, OPTIONS],
   },
   {
+    provide: TOKEN_VERIFIER,
+    useFactory: (conn: KubeConnection) => new KubeTokenVerifier(conn),
+    inject: [KUBE_CONNECTION],
+  },
+  {
+    provide: DataRootKeeper,
+    useFactory: (dataRoot: DataRoot, metrics: VolumeMetrics, logger: Logger) => new DataRootKeeper(dataRoot, metrics, logger),
+    inject: [DATA_ROOT, VolumeMetrics, LOGGER],
+  },
+  {
     provide: ISSUANCE_EVENTS,
     useFactory: (kube: KubeClientFactory, o: DriverOptions) => new PodEventRecorder(kube.eventRecorder(o.csiDriverName)),
     inject: [KubeClientFactory, OPTIONS],
@@ -132,18 +145,22 @@ const defaults: Provider[] = [
   {
     provide: Renewer,
     useFactory: (scheduler: Scheduler, store: MetadataStore, issuance: VolumeIssuance, mutex: KeyedMutex,
-      metrics: VolumeMetrics, logger: Logger) => new Renewer({ scheduler, store, issuance, mutex, metrics, logger }),
-    inject: [SCHEDULER, METADATA_STORE, VolumeIssuance, KeyedMutex, VolumeMetrics, LOGGER],
+      metrics: VolumeMetrics, logger: Logger, keeper: DataRootKeeper) =>
+      new Renewer({ scheduler, store, issuance, mutex, metrics, logger, keeper }),
+    inject: [SCHEDULER, METADATA_STORE, VolumeIssuance, KeyedMutex, VolumeMetrics, LOGGER, DataRootKeeper],
   },
   {
     provide: VOLUME_MANAGER,
     useFactory: (store: MetadataStore, mounter: Mounter, dataRoot: DataRoot, issuance: VolumeIssuance,
-      renewer: Renewer, issuer: SvidIssuer, mutex: KeyedMutex, metrics: VolumeMetrics, logger: Logger) =>
+      renewer: Renewer, issuer: SvidIssuer, mutex: KeyedMutex, metrics: VolumeMetrics, logger: Logger,
+      keeper: DataRootKeeper, tokens: TokenVerifier) =>
       new DefaultVolumeManager({
-        store, mounter, dataRoot, issuance, renewer, mutex, metrics, logger,
+        store, mounter, dataRoot, issuance, renewer, mutex, metrics, logger, keeper, tokens,
+        targets: new TargetGuard(mounter, dataRoot),
         forgetPending: (volumeId) => issuer.forget(volumeId),
       }),
-    inject: [METADATA_STORE, MOUNTER, DATA_ROOT, VolumeIssuance, Renewer, SvidIssuer, KeyedMutex, VolumeMetrics, LOGGER],
+    inject: [METADATA_STORE, MOUNTER, DATA_ROOT, VolumeIssuance, Renewer, SvidIssuer, KeyedMutex, VolumeMetrics, LOGGER,
+      DataRootKeeper, TOKEN_VERIFIER],
   },
   {
     provide: CaRotation,

@@ -1,4 +1,4 @@
-import type { CertificateRequest, CertificateRequestGateway, Condition, RequestWatchEvent } from '../ports';
+import type { CertificateRequest, CertificateRequestGateway, Condition, RequestWatchEvent, TokenVerifier } from '../ports';
 import type { Tamper, TestCa } from './test-ca';
 
 type Watcher = { key: string; onEvent: (event: RequestWatchEvent) => void };
@@ -9,7 +9,7 @@ export type Answer = 'issue' | 'none' | { deny: string } | { fail: string };
  * driver uses. Resource versions, watch-from-resourceVersion replay and label selectors behave
  * like the real thing as far as the driver can tell.
  */
-export class FakeRequestBackend implements CertificateRequestGateway {
+export class FakeRequestBackend implements CertificateRequestGateway, TokenVerifier {
   readonly objects = new Map<string, CertificateRequest>();
   readonly created: { token: string; name: string }[] = [];
   readonly deleted: string[] = [];
@@ -18,14 +18,23 @@ export class FakeRequestBackend implements CertificateRequestGateway {
   certDurationMs = 3600_000;
   tamper: Tamper = 'none';
   rejectCreate?: Error;
+  /** Tokens the "API server" answers 401 for (forged ones), and every token it was asked about. */
+  readonly forgedTokens = new Set<string>();
+  readonly verifiedTokens: string[] = [];
   private readonly history: { key: string; rv: number; event: RequestWatchEvent }[] = [];
   private watchers = new Set<Watcher>();
   private rv = 0;
 
   constructor(private readonly ca: TestCa) {}
 
+  async authenticates(token: string): Promise<boolean> {
+    this.verifiedTokens.push(token);
+    return !this.forgedTokens.has(token);
+  }
+
   async createAs(token: string, request: CertificateRequest): Promise<CertificateRequest> {
     if (this.rejectCreate) throw this.rejectCreate;
+    if (this.forgedTokens.has(token)) throw Object.assign(new Error('Unauthorized'), { code: 401 });
     const name = request.metadata.name!;
     const key = `${request.metadata.namespace}/${name}`;
     if (this.objects.has(key)) throw Object.assign(new Error('already exists'), { code: 409 });

@@ -13,9 +13,11 @@ import { FakeMounter } from '../../storage/fake-mounter';
 import { InMemoryMetadataStore } from '../../storage/in-memory-metadata-store';
 import { InMemorySvidFiles } from '../../storage/svid-files';
 import { TimerScheduler } from '../../scheduler/scheduler';
+import { DataRootKeeper } from '../data-root-keeper';
 import { KeyedMutex } from '../keyed-mutex';
 import { Renewer } from '../renewer';
 import { resumeVolumes } from '../resume';
+import { TargetGuard } from '../target-guard';
 import { DefaultVolumeManager, type PublishRequest } from '../volume-manager';
 import { VolumeIssuance } from '../volume-issuance';
 import { VolumeMetrics } from '../volume-metrics';
@@ -75,20 +77,29 @@ export function startDriver(world: World, options: DriverOptions = {}) {
     renewalTime: (nb, na) => new Date(nb.getTime() + (na.getTime() - nb.getTime()) * fraction), logger,
   });
   const backoffMs = options.backoffMs ?? 30_000;
-  const renewer = new Renewer({ scheduler, store: world.store, issuance, mutex, metrics, logger,
+  const dataRoot = new DataRoot(world.mounter, DATA_ROOT_PATH);
+  const keeper = new DataRootKeeper(dataRoot, metrics, logger);
+  const renewer = new Renewer({ scheduler, store: world.store, issuance, mutex, metrics, logger, keeper,
     backoff: { initialMs: backoffMs, maxMs: backoffMs * 10, jitter: 0 } });
   const manager = new DefaultVolumeManager({
-    store: world.store, mounter: world.mounter, dataRoot: new DataRoot(world.mounter, DATA_ROOT_PATH),
-    issuance, renewer, forgetPending: (id) => issuer.forget(id), mutex, metrics, logger,
+    store: world.store, mounter: world.mounter, dataRoot, keeper, targets: new TargetGuard(world.mounter, dataRoot),
+    tokens: world.backend, issuance, renewer, forgetPending: (id) => issuer.forget(id), mutex, metrics, logger,
   });
-  const start = async () => manager.markStarted(await resumeVolumes({ store: world.store, orphans: world.store, renewer, logger }));
-  return { manager, renewer, scheduler, pending, events, registry, metrics, start, stop: () => scheduler.stop() };
+  const start = async () => {
+    await dataRoot.ensureMounted(); // as StorageModule does on init: adopts the world's tmpfs
+    manager.markStarted(await resumeVolumes({ store: world.store, orphans: world.store, renewer, logger }));
+  };
+  return { manager, renewer, scheduler, pending, events, registry, metrics, dataRoot, start, stop: () => scheduler.stop() };
 }
+
+/** kubelet's target for the volume's Pod (uid-<volumeId>), under a kubelet root that does not exist here. */
+export const targetPathOf = (volumeId: string, podUid = `uid-${volumeId}`) =>
+  `/var/lib/kubelet/pods/${podUid}/volumes/kubernetes.io~csi/spiffe/mount`;
 
 export function publishRequest(volumeId: string, overrides: Partial<PublishRequest['identity']> = {}): PublishRequest {
   return {
     volumeId,
-    targetPath: `/var/lib/kubelet/pods/p-${volumeId}/volumes/spiffe/mount`,
+    targetPath: targetPathOf(volumeId),
     volumeContext: { 'csi.storage.k8s.io/ephemeral': 'true', 'csi.storage.k8s.io/pod.name': `pod-${volumeId}` },
     identity: {
       namespace: 'team-a', serviceAccount: 'web', spiffeId: 'spiffe://cluster.local/ns/team-a/sa/web',

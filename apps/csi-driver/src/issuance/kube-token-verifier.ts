@@ -1,0 +1,33 @@
+import { KubeApiError, type KubeConnection } from '@spiffe-csi/kubernetes';
+import type { TokenVerifier } from './ports';
+
+const SELF_SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+
+/**
+ * TokenVerifier through a SelfSubjectAccessReview made with the token itself: every authenticated
+ * user may create one (system:basic-user), it exists on every supported Kubernetes version, and it
+ * needs no permission for the driver (a TokenReview would need cluster-wide tokenreviews/create).
+ * Only authentication matters here; what the review answers about authorization is ignored.
+ */
+export class KubeTokenVerifier implements TokenVerifier {
+  constructor(private readonly connection: KubeConnection) {}
+
+  async authenticates(token: string): Promise<boolean> {
+    const asToken = this.connection.asBearerToken(token);
+    try {
+      await asToken.request('POST', SELF_SUBJECT_ACCESS_REVIEWS, {
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SelfSubjectAccessReview',
+          spec: { resourceAttributes: { group: 'cert-manager.io', resource: 'certificaterequests', verb: 'create' } },
+        },
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.code === 401) return false;
+      throw error;
+    } finally {
+      asToken.close();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, posix } from 'node:path';
+import { invalidArgument } from '../csi/csi-error';
+import type { DataRoot } from '../storage/data-root';
+import type { Mounter } from './seams';
+
+/**
+ * What is mounted at a target path, seen from this volume:
+ * - none: nothing;
+ * - ours: the bind of this volume's data dir from the data root tmpfs;
+ * - stale: a bind of this volume's data dir from a tmpfs that is no longer our data root (it was
+ *   lost and remounted): still ours to replace;
+ * - foreign: anything else, which the driver never mounts over nor unmounts.
+ */
+export type TargetState = 'none' | 'ours' | 'stale' | 'foreign';
+
+/**
+ * The filesystem half of target-path confinement (the textual half, kubelet's path shape, is
+ * checked in csi/target-path.ts) and the one place that decides whether a mount is ours.
+ */
+export class TargetGuard {
+  constructor(
+    private readonly mounter: Mounter,
+    private readonly dataRoot: Pick<DataRoot, 'path' | 'mount'>,
+  ) {}
+
+  /**
+   * Refuses (INVALID_ARGUMENT) a target that lies inside the data root or over it, or whose path
+   * holds a symlink anywhere: the part that exists must be its own real path. Creates nothing.
+   * Checked before anything is written and again right before mounting.
+   */
+  async confine(targetPath: string): Promise<void> {
+    const roots = new Set([this.dataRoot.path, await realpath(this.dataRoot.path).catch(() => this.dataRoot.path)]);
+    for (const root of roots) {
+      if (isSameOrBelow(targetPath, root)) throw invalidArgument(`target_path ${targetPath} lies inside the driver's data root`);
+      if (isSameOrBelow(root, targetPath)) throw invalidArgument(`target_path ${targetPath} contains the driver's data root`);
+    }
+    const existing = await longestExistingPrefix(targetPath);
+    const real = await realpath(existing).catch(() => undefined); // a dangling symlink does not resolve
+    if (real !== existing) {
+      throw invalidArgument(`target_path must not contain symlinks: ${existing} resolves to ${real ?? 'nothing'}`);
+    }
+  }
+
+  /** What is mounted at the (confined) target, from this volume's point of view. */
+  async classify(targetPath: string, volumeId: string): Promise<TargetState> {
+    const view = await this.mounter.mountAt(targetPath);
+    if (!view) return 'none';
+    const bindRoot = `/${volumeId}/data`;
+    const root = this.dataRoot.mount;
+    if (root && view.device === root.device && view.root === posix.join(root.root, bindRoot)) return 'ours';
+    if (view.fsType === 'tmpfs' && view.root.endsWith(bindRoot) && view.device !== root?.device) return 'stale';
+    return 'foreign';
+  }
+}
+
+function isSameOrBelow(path: string, dir: string): boolean {
+  return path === dir || path.startsWith(dir === '/' ? '/' : `${dir}/`);
+}
+
+/** lstat, not stat: a symlink (even a dangling one) counts as existing, so realpath gets to judge it. */
+async function longestExistingPrefix(path: string): Promise<string> {
+  for (let p = path; ; p = dirname(p)) {
+    try {
+      await lstat(p);
+      return p;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw invalidArgument(`target_path ${path} goes through something that is not a directory`);
+      if (code !== 'ENOENT' || p === '/') throw err;
+    }
+  }
+}
