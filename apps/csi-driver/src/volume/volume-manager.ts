@@ -134,9 +134,11 @@ export class DefaultVolumeManager implements VolumeManager {
       return;
     }
 
+    // A stale bind means the files it showed were on the lost tmpfs: issue anew into the new one.
+    const issue = !isIssued(previous) || state === 'stale';
     try {
       await store.write(meta);
-      if (!isIssued(previous)) meta = await this.deps.issuance.issue(meta);
+      if (issue) meta = await this.deps.issuance.issue(meta);
       await this.mountAt(req.volumeId, req.targetPath, state);
     } catch (error) {
       // A volume that never got a certificate leaves nothing behind; the pending request (kept by

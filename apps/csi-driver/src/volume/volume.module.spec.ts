@@ -4,7 +4,7 @@ import { Test } from '@nestjs/testing';
 import { ConfigModule, parseDriverOptions } from '@spiffe-csi/config';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, type IssuerSource } from '../issuance/ports';
+import { CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERIFIER, type IssuerSource } from '../issuance/ports';
 import { FakeRequestBackend } from '../issuance/testing/fake-request-backend';
 import { TestCa } from '../issuance/testing/test-ca';
 import { StorageModule } from '../storage/storage.module';
@@ -28,6 +28,7 @@ describe('VolumeModule', () => {
         VolumeModule.forRoot({
           overrides: [
             { provide: CERTIFICATE_REQUEST_GATEWAY, useValue: backend },
+            { provide: TOKEN_VERIFIER, useValue: backend },
             { provide: ISSUANCE_EVENTS, useValue: new RecordedEvents() },
           ],
         }),
