@@ -74,13 +74,39 @@ describe('ShellHelperRunner', () => {
     expect(await box.mountsBelow()).toEqual([]);
   });
 
-  it('refuses an argument with a newline or NUL without starting (or writing to) a helper', async () => {
-    const newline = await rejection(runner.run('mount', ['--bind', '/a\n/b', '/c']));
-    expect(newline.message).toMatch(/newline or NUL/);
-    expect(newline.command).toEqual(['mount', '--bind', '/a\n/b', '/c']);
-    await rejection(runner.run('umount', ['/a\0b']));
-    await rejection(new ForkingCommandRunner().run('umount', ['/a\nb']));
+  it('refuses an argument with a NUL without starting (or writing to) a helper', async () => {
+    const nul = await rejection(runner.run('umount', ['/a\0b']));
+    expect(nul.message).toMatch(/NUL byte/);
+    expect(nul.command).toEqual(['umount', '/a\0b']);
+    await rejection(new ForkingCommandRunner().run('umount', ['/a\0b']));
     expect(runner.helperPid).toBeUndefined();
+  });
+
+  // Issue 11, attack 5: a CR, U+2028 or U+2029 that mount echoed in its error text made the reply
+  // unparseable; the helper was killed and every command queued behind it failed.
+  const AWKWARD_BYTES = ['cr\r', 'lf\n', 'ls\u2028', 'ps\u2029', 'bs\\c', 'tab\t', 'del\x7f', 'esc\x1b',
+    'latin\u00e9', 'emoji\u{1f510}', '\\0101', 'pct%b%s'];
+
+  it('carries every non-NUL byte in arguments and in stderr without losing step with other commands', async () => {
+    const echo = 'printf "%s\\n" "$1" >&2; exit 7';
+    const failures = AWKWARD_BYTES.map((name) => rejection(runner.run('sh', ['-c', echo, 'sh', `<${name}>`])));
+    const queued = AWKWARD_BYTES.map(() => runner.run('true', []));
+    const pid = runner.helperPid;
+    await Promise.all(queued);
+    const errors = await Promise.all(failures);
+    errors.forEach((error, i) => expect(error.stderr).toBe(`<${AWKWARD_BYTES[i]}>`.replace(/\s+/g, ' ').trim()));
+    expect(runner.helperPid).toBe(pid); // never killed, never restarted
+    for (const name of AWKWARD_BYTES) await runner.run('mkdir', [box.path(name)]);
+    expect((await readdir(box.dir)).sort()).toEqual([...AWKWARD_BYTES].sort());
+  });
+
+  it.skipIf(!isRoot)(`a failing mount echoing such a path fails alone; the queued mounts still succeed (${ROOT_ONLY})`, async () => {
+    const target = box.path('target');
+    await mkdir(target);
+    const bad = runner.run('mount', ['--bind', box.path('missing\r\u2028\u2029source'), target]);
+    const good = [1, 2, 3].map((i) => runner.run('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', target]).then(() => i));
+    expect((await rejection(bad)).stderr).toMatch(/missing/);
+    expect(await Promise.all(good)).toEqual([1, 2, 3]);
   });
 
   it('passes arguments byte for byte: spaces, quotes, $, backticks, empty strings', async () => {

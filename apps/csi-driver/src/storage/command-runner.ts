@@ -19,8 +19,8 @@ export interface CommandRunner {
 }
 
 /**
- * The error every runner reports for a failed command. stderr is folded onto one line (the helper
- * protocol carries one line per reply), so both runners give the same text for the same failure.
+ * The error every runner reports for a failed command. stderr is folded onto one line (so a log
+ * line or gRPC message never breaks), so both runners give the same text for the same failure.
  */
 export function commandFailure(binary: string, args: readonly string[], stderr: string): MountError {
   const command = [binary, ...args];
@@ -28,13 +28,13 @@ export function commandFailure(binary: string, args: readonly string[], stderr: 
 }
 
 /**
- * Refuses what a line-based protocol (or argv itself) cannot carry intact: a newline would split
- * one argument into two, a NUL would truncate it. Checked by every runner so both behave the same.
+ * Refuses what argv itself cannot carry: a NUL would truncate the argument. Every other byte is
+ * passed intact by both runners. Checked by every runner so both behave the same.
  */
 export function assertPlainArgs(binary: string, args: readonly string[]): void {
   for (const value of [binary, ...args]) {
-    if (value.includes('\n') || value.includes('\0')) {
-      throw new MountError(`refusing to run ${binary}: an argument contains a newline or NUL`, [binary, ...args]);
+    if (value.includes('\0')) {
+      throw new MountError(`refusing to run ${binary}: an argument contains a NUL byte`, [binary, ...args]);
     }
   }
 }

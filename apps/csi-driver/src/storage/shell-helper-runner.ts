@@ -3,31 +3,45 @@ import { COMMAND_TIMEOUT_MS, CommandRunner, assertPlainArgs, commandFailure } fr
 import { MountError } from './mount-error';
 
 /**
- * The helper's whole program. Request: "<id>\n<argc>\n<arg1>\n...<argN>\n", each line read raw
- * (IFS= read -r) and appended with set -- "$@", so no argument is ever parsed as shell text.
- * The command runs with stdin and stdout on /dev/null (it must not eat the request stream) and
- * stderr captured. Reply: one line "<id> <exit code> <stderr, newlines turned into spaces>".
- * EOF on stdin ends the loop, so the helper goes away with the driver.
+ * The helper's whole program. Request: "<id>\n<argc>\n<arg1>\n...<argN>\n", each argument one
+ * line in which every byte outside a plain set arrives as a "\0ooo" octal escape (encodeArgument),
+ * so a newline, CR or any other byte in a path cannot split or join lines. Lines are read raw
+ * (IFS= read -r), decoded with printf %b only when they hold an escape, and appended with
+ * set -- "$@", so no argument is ever parsed as shell text. The command runs with stdin and stdout
+ * on /dev/null (it must not eat the request stream) and stderr captured. Reply:
+ * "<id> <exit code> <stderr byte count>\n" followed by exactly that many bytes of stderr: whatever
+ * mount prints (CR, U+2028, a path with a newline) is counted, never parsed as framing.
+ * LC_ALL=C (set at spawn) makes ${#err} count bytes in every shell. EOF on stdin ends the loop,
+ * so the helper goes away with the driver.
  */
 const HELPER_SCRIPT = `set -f
-nl='
-'
 while IFS= read -r id && IFS= read -r argc; do
   set --
   i=0
   while [ "$i" -lt "$argc" ]; do
     IFS= read -r a || exit 0
+    case $a in *\\\\*) a=$(printf '%bx' "$a"); a=\${a%x} ;; esac
     set -- "$@" "$a"
     i=$((i + 1))
   done
   err=$("$@" 2>&1 >/dev/null </dev/null)
   code=$?
-  IFS=$nl
-  set -- $err
-  IFS=' '
-  printf '%s %s %s\\n' "$id" "$code" "$*"
+  printf '%s %s %s\\n%s' "$id" "$code" "\${#err}" "$err"
 done
 `;
+
+/** Bytes that pass through the request stream as themselves; every other byte is escaped. */
+const PLAIN_BYTE = /[A-Za-z0-9/._~+=,:@%-]/;
+
+/** One argument as one request line: printf %b turns the "\0ooo" escapes back into the bytes. */
+export function encodeArgument(arg: string): string {
+  let line = '';
+  for (const byte of Buffer.from(arg, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    line += byte < 0x80 && PLAIN_BYTE.test(char) ? char : `\\0${byte.toString(8).padStart(3, '0')}`;
+  }
+  return line;
+}
 
 export interface ShellHelperRunnerOptions {
   /** POSIX shell that runs HELPER_SCRIPT. Default /bin/sh. */
@@ -43,7 +57,9 @@ interface Pending {
   reject(error: MountError): void;
 }
 
-const REPLY = /^(\d+) (\d+) (.*)$/;
+/** The header line of a reply; the stderr bytes it counts follow it. */
+const REPLY_HEADER = /^(\d+) (\d+) (\d+)$/;
+const NEWLINE = 0x0a;
 
 /** The stdio pipes are net.Sockets at runtime; only they can be unref'd. */
 type Refable = { ref?(): void; unref?(): void };
@@ -55,7 +71,7 @@ type Refable = { ref?(): void; unref?(): void };
 class Helper {
   private readonly pending = new Map<number, Pending>();
   private readonly child: ChildProcess;
-  private buffer = '';
+  private buffer: Buffer = Buffer.alloc(0);
   private stderrTail = '';
   private timer: NodeJS.Timeout | undefined;
   private gone = false;
@@ -71,7 +87,9 @@ class Helper {
   ) {
     this.closed = new Promise((done) => (this.markClosed = done));
     // detached: the helper leads its own process group, so a timeout can kill a hung mount with it.
-    this.child = spawn(shell, ['-c', HELPER_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(shell, ['-c', HELPER_SCRIPT], {
+      stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, LC_ALL: 'C' },
+    });
     this.child.on('error', (err) => {
       this.fail(`mount helper ${shell} failed: ${err.message}`);
       if (this.child.pid === undefined) this.markExited(); // never started: no 'close' to wait for
@@ -82,8 +100,7 @@ class Helper {
       this.markExited();
     });
     this.child.stdin?.on('error', (err) => this.fail(`mount helper stdin failed: ${err.message}`));
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stdout?.on('data', (chunk: string) => this.onData(chunk));
+    this.child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk));
     this.child.stdout?.on('error', (err) => this.fail(`mount helper stdout failed: ${err.message}`));
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => (this.stderrTail = (this.stderrTail + chunk).slice(-512)));
@@ -104,7 +121,8 @@ class Helper {
     if (this.pending.size === 0) this.setRef(true);
     this.pending.set(id, request);
     if (this.pending.size === 1) this.armTimer();
-    this.child.stdin?.write(`${id}\n${args.length + 1}\n${binary}\n${args.map((a) => `${a}\n`).join('')}`);
+    const lines = [binary, ...args].map((a) => `${encodeArgument(a)}\n`).join('');
+    this.child.stdin?.write(`${id}\n${args.length + 1}\n${lines}`);
   }
 
   /** Lets queued commands finish, then waits for the shell to exit; kills it after the timeout. */
@@ -127,31 +145,37 @@ class Helper {
     this.markClosed();
   }
 
-  private onData(chunk: string): void {
-    this.buffer += chunk;
-    let newline: number;
-    while ((newline = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, newline);
-      this.buffer = this.buffer.slice(newline + 1);
-      this.onReply(line);
+  /** Takes every complete reply (header line plus the stderr bytes it announces) off the buffer. */
+  private onData(chunk: Buffer): void {
+    this.buffer = Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      const newline = this.buffer.indexOf(NEWLINE);
+      if (newline < 0) return;
+      const header = REPLY_HEADER.exec(this.buffer.subarray(0, newline).toString('latin1'));
+      if (!header) {
+        this.kill(`mount helper sent an unexpected reply ${JSON.stringify(this.buffer.subarray(0, 200).toString())}`);
+        return;
+      }
+      const end = newline + 1 + Number(header[3]);
+      if (this.buffer.length < end) return; // the rest of this stderr is still on its way
+      const stderr = this.buffer.subarray(newline + 1, end).toString('utf8');
+      this.buffer = this.buffer.subarray(end);
+      this.onReply(Number(header[1]), Number(header[2]), stderr);
     }
   }
 
-  private onReply(line: string): void {
-    const match = REPLY.exec(line);
-    const id = match ? Number(match[1]) : NaN;
+  private onReply(id: number, code: number, stderr: string): void {
     const request = this.pending.get(id);
     // Replies come in request order; anything else means the stream is out of step: start over.
-    if (!match || !request || this.pending.keys().next().value !== id) {
-      this.kill(`mount helper sent an unexpected reply ${JSON.stringify(line.slice(0, 200))}`);
+    if (!request || this.pending.keys().next().value !== id) {
+      this.kill(`mount helper answered request ${id}, which is not the one it is running`);
       return;
     }
     this.pending.delete(id);
     this.armTimer();
     if (this.pending.size === 0) this.setRef(false);
-    const code = Number(match[2]);
     if (code === 0) request.resolve();
-    else request.reject(commandFailure(request.binary, request.args, match[3].trim() || `exit code ${code}`));
+    else request.reject(commandFailure(request.binary, request.args, stderr.trim() || `exit code ${code}`));
   }
 
   private armTimer(): void {
