@@ -1,5 +1,7 @@
 // Acts as kubelet does for an ephemeral CSI volume: builds the volume context (pod info, the
-// empty-audience ServiceAccount token) and the target path under a pods dir.
+// empty-audience ServiceAccount token) and kubelet's target path,
+// <kubelet-root>/pods/<pod-uid>/volumes/kubernetes.io~csi/<volume-name>/mount, the only shape the
+// driver accepts (podsDir is <kubelet-root>/pods; the driver gets --kubelet-root-dir).
 import { createHash, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { KubeSim } from '../kube-sim';

@@ -40,6 +40,9 @@ export interface Stack extends ControlPlane {
   driver: JsonProcess;
   csi: CsiClient;
   dataRoot: string;
+  /** The emulated kubelet's --root-dir, passed to the driver as --kubelet-root-dir. */
+  kubeletRoot: string;
+  /** <kubeletRoot>/pods: where the emulated kubelet's targets live. */
   podsDir: string;
   socketPath: string;
   driverArgs: string[];
@@ -103,13 +106,14 @@ export function startStack(opts: StackOptions = {}): Promise<Stack> {
     onStop(() => plane.stop());
     const { sim, workDir } = plane;
     const dataRoot = join(workDir, 'csi-data-dir');
-    const podsDir = join(workDir, 'pods');
+    const kubeletRoot = join(workDir, 'kubelet');
+    const podsDir = join(kubeletRoot, 'pods');
     const socketPath = join(workDir, 'plugin', 'csi.sock');
     const driverArgs = [...plane.sharedArgs, '--node-id=node-a', `--endpoint=unix://${socketPath}`,
-      `--data-root=${dataRoot}`, ...(opts.driverArgs ?? [])];
+      `--data-root=${dataRoot}`, `--kubelet-root-dir=${kubeletRoot}`, ...(opts.driverArgs ?? [])];
     const startDriver = () => startJsonProcess('csi-driver', driverArgs, { echo: opts.echoLogs, logFile: opts.logFile });
     const stack: Stack = {
-      ...plane, dataRoot, podsDir, socketPath, driverArgs,
+      ...plane, dataRoot, kubeletRoot, podsDir, socketPath, driverArgs,
       driver: await startDriver(),
       csi: connectCsiClient(`unix://${socketPath}`),
       pod: (spec) => podVolume(sim, podsDir, spec),

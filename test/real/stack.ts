@@ -52,6 +52,7 @@ export interface RealStack {
   driver: JsonProcess;
   csi: CsiClient;
   dataRoot: string;
+  podsDir: string;
   /** A Pod object in `namespace` whose ServiceAccount may only create CertificateRequests. */
   pod(spec: Omit<PodSpec, 'name' | 'uid'>): Promise<RealPod>;
   publish(pod: RealPod): Promise<Record<string, unknown>>;
@@ -72,7 +73,9 @@ export async function startRealStack(options: RealStackOptions = {}): Promise<Re
   const cluster = connectCluster();
   const workDir = await mkdtemp(join(tmpdir(), 'spiffe-real-'));
   const dataRoot = join(workDir, 'csi-data-dir');
-  const podsDir = join(workDir, 'pods');
+  // kubelet's real layout under a test-owned --root-dir: <root>/pods/<uid>/volumes/kubernetes.io~csi/<name>/mount
+  const kubeletRoot = join(workDir, 'kubelet');
+  const podsDir = join(kubeletRoot, 'pods');
   const socketPath = join(workDir, 'plugin', 'csi.sock');
   const rbac = await applyChartRbac(cluster, uniqueNamespace('csi-driver-spiffe'), { runtimeIssuanceConfigMap: o.runtimeIssuanceConfigMap });
   // cert-manager's controller has its own broad RBAC; the issuer stand-in runs as admin.
@@ -88,14 +91,14 @@ export async function startRealStack(options: RealStackOptions = {}): Promise<Re
   const approverArgs = [`--kubeconfig=${await kubeconfigOf(rbac.approverServiceAccount)}`, ...shared,
     `--leader-election-namespace=${rbac.namespace}`, ...FAST_LEASE_ARGS, ...(o.approverArgs ?? [])];
   const driverArgs = [`--kubeconfig=${await kubeconfigOf(rbac.driverServiceAccount)}`, ...shared, '--node-id=node-a',
-    `--endpoint=unix://${socketPath}`, `--data-root=${dataRoot}`, ...(o.driverArgs ?? [])];
+    `--endpoint=unix://${socketPath}`, `--data-root=${dataRoot}`, `--kubelet-root-dir=${kubeletRoot}`, ...(o.driverArgs ?? [])];
   const startApprover = () => startJsonProcess('approver', approverArgs, { echo: o.echoLogs });
   const approvers: JsonProcess[] = [];
   for (let i = 0; i < (o.approvers ?? 1); i++) approvers.push(await startApprover());
 
   const drivers = [await startJsonProcess('csi-driver', driverArgs, { echo: o.echoLogs })];
   const stack: RealStack = {
-    cluster, rbac, issuer, approvers, dataRoot,
+    cluster, rbac, issuer, approvers, dataRoot, podsDir,
     driver: drivers[0],
     csi: connectCsiClient(`unix://${socketPath}`),
     pod: async (spec) => {
