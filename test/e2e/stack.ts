@@ -23,6 +23,8 @@ export interface StackOptions {
   echoLogs?: boolean;
   /** Append both apps' raw output to this file (the demo keeps logs out of its own output). */
   logFile?: string;
+  /** Name of the emulated kubelet's root dir inside the work dir (default "kubelet"). */
+  kubeletRootName?: string;
 }
 
 /** Everything but the driver: what runs without root. */
@@ -106,7 +108,7 @@ export function startStack(opts: StackOptions = {}): Promise<Stack> {
     onStop(() => plane.stop());
     const { sim, workDir } = plane;
     const dataRoot = join(workDir, 'csi-data-dir');
-    const kubeletRoot = join(workDir, 'kubelet');
+    const kubeletRoot = join(workDir, opts.kubeletRootName ?? 'kubelet');
     const podsDir = join(kubeletRoot, 'pods');
     const socketPath = join(workDir, 'plugin', 'csi.sock');
     const driverArgs = [...plane.sharedArgs, '--node-id=node-a', `--endpoint=unix://${socketPath}`,
