@@ -7,7 +7,8 @@ const SELF_SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectac
  * TokenVerifier through a SelfSubjectAccessReview made with the token itself: every authenticated
  * user may create one (system:basic-user), it exists on every supported Kubernetes version, and it
  * needs no permission for the driver (a TokenReview would need cluster-wide tokenreviews/create).
- * Only authentication matters here; what the review answers about authorization is ignored.
+ * Only authentication matters here: 401 is a forged, expired or revoked token (or one whose bound
+ * Pod is gone); any answer past authentication, even 403, proves the token genuine.
  */
 export class KubeTokenVerifier implements TokenVerifier {
   constructor(private readonly connection: KubeConnection) {}
@@ -25,6 +26,8 @@ export class KubeTokenVerifier implements TokenVerifier {
       return true;
     } catch (error) {
       if (error instanceof KubeApiError && error.code === 401) return false;
+      // 403: authenticated, only not allowed to review itself (a cluster without system:basic-user).
+      if (error instanceof KubeApiError && error.code === 403) return true;
       throw error;
     } finally {
       asToken.close();
