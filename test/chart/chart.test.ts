@@ -126,6 +126,24 @@ describe('Helm chart', () => {
     expect(container(ds, 'node-driver-registrar').image).toMatch(/^registry\.k8s\.io\/sig-storage\/csi-node-driver-registrar:v\d/);
   });
 
+  it('takes kubelet\'s root dir from app.driver.kubeletRootDir everywhere, and tells the driver', () => {
+    const kubeletPaths = (objs: KubeManifest[]) => {
+      const ds = find(objs, 'DaemonSet');
+      const hostPaths = (podSpec(ds).volumes as { hostPath?: { path: string } }[]).map((v) => v.hostPath?.path ?? '');
+      return [...hostPaths, ...(driver(objs).volumeMounts ?? []).map((m) => m.mountPath),
+        ...(container(ds, 'node-driver-registrar').args ?? []), ...(driver(objs).args ?? [])].filter((p) => /kubelet/.test(p));
+    };
+    expect(kubeletPaths(render())).toEqual([
+      '/var/lib/kubelet/plugins/cert-manager-csi-driver-spiffe', '/var/lib/kubelet/pods', '/var/lib/kubelet/plugins_registry',
+      '/var/lib/kubelet/pods', '--kubelet-registration-path=/var/lib/kubelet/plugins/cert-manager-csi-driver-spiffe/csi.sock',
+    ]); // the default renders as before (the driver's own default is the same dir)
+    const custom = kubeletPaths(render({ 'app.driver.kubeletRootDir': '/var/lib/k0s/kubelet' }));
+    expect(custom).toHaveLength(6);
+    for (const p of custom) expect(p).toMatch(/\/var\/lib\/k0s\/kubelet(\/|$)/);
+    expect(custom).toContain('--kubelet-root-dir=/var/lib/k0s/kubelet');
+    expect(helmRun(['template', 'x', CHART, '--set', 'app.driver.kubeletRootDir=/var/lib/kubelet/']).status).not.toBe(0);
+  });
+
   it('runs the approver non-root with a read-only root filesystem and leader election in its namespace', () => {
     const objs = render({ 'app.approver.replicaCount': '2' }, 'spiffe-system');
     const deploy = find(objs, 'Deployment');
