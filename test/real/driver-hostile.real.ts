@@ -92,6 +92,7 @@ describe.skipIf(SKIP_REASON !== '')(`driver against hostile CSI callers on a rea
     expect(refused.code).toBe(CODE.INVALID_ARGUMENT);
     expect((await mountAt(stack.dataRoot))?.fsType).toBe('tmpfs');
 
+    const certBefore = readFileSync(join(victim.targetPath, 'tls.crt'), 'utf8');
     execFileSync('umount', ['-l', stack.dataRoot]);
     expect(await stack.csi.identity.Probe({})).toEqual({ ready: { value: false } });
     const newcomer = await stack.pod({ namespace: ns, serviceAccount: 'newcomer' });
@@ -99,9 +100,10 @@ describe.skipIf(SKIP_REASON !== '')(`driver against hostile CSI callers on a rea
     const root = await mountAt(stack.dataRoot);
     expect(root?.fsType).toBe('tmpfs');
     expect(await mountAt(newcomer.targetPath)).toMatchObject({ device: root?.device, root: `/${newcomer.volumeId}/data` });
-    await stack.publish(victim);
-    expect(await requestsBy('victim')).toBe(2);
-    expect(await mountAt(victim.targetPath)).toMatchObject({ device: root?.device });
+    expect(readFileSync(join(victim.targetPath, 'tls.crt'), 'utf8')).toBe(certBefore); // the running Pod keeps its files
+    await stack.publish(victim); // kubelet's republish re-issues it into the new tmpfs
+    expect(await mountAt(victim.targetPath)).toMatchObject({ device: root?.device, root: `/${victim.volumeId}/data` });
+    expect(readFileSync(join(victim.targetPath, 'tls.crt'), 'utf8')).not.toBe(certBefore);
     for (const pod of [victim, newcomer]) await stack.unpublish(pod);
     expect(stack.rbacRefusals()).toEqual([]);
   });

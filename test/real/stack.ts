@@ -121,7 +121,8 @@ export async function startRealStack(options: RealStackOptions = {}): Promise<Re
     },
     rbacRefusals: () => [...approvers, ...drivers]
       .flatMap((p) => [...p.logs.map((l) => JSON.stringify(l)), ...p.stderr])
-      .filter((line) => /forbidden|\b403\b/i.test(line)),
+      // "Forbidden" always comes with a 403; a bare 403 also matched a startupMs of 403.
+      .filter((line) => /forbidden/i.test(line)),
     restartDriver: async (signal = 'SIGKILL') => {
       stack.csi.close();
       await stack.driver.stop(signal);
