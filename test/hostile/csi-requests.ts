@@ -58,6 +58,13 @@ const MUTATORS: Record<string, Mutator> = {
   'target_path traversal': (d, r, ctx) => void (d.request.target_path = pick(r, [
     `${ctx.podsDir}/../../etc`, 'relative/mount', '/', `${d.volume.targetPath}/`, `${ctx.podsDir}//x`,
     `${d.volume.targetPath}/./x`, `${d.volume.targetPath}\0`, '', `${d.volume.targetPath}/..`])),
+  // Issue 11: well-formed paths that are not where kubelet puts this Pod's volume.
+  'target_path unconfined': (d, r, ctx) => {
+    const csiDir = `${ctx.podsDir}/${d.volume.pod.uid}/volumes/kubernetes.io~csi`;
+    d.request.target_path = pick(r, [`${ctx.podsDir}/00000000-0000-4000-8000-999999999999/volumes/kubernetes.io~csi/spiffe/mount`,
+      `${ctx.podsDir}/${d.volume.pod.uid}/volumes/kubernetes.io~secret/spiffe/mount`, `${csiDir}/spiffe/mount/deeper`,
+      `${csiDir}/Spiffe_Vol/mount`, `${csiDir}/spiffe`, `${ctx.podsDir}/${d.volume.pod.uid}/mount`, '/etc/kubernetes/manifests']);
+  },
   'target_path over-long': (d, r) => void (d.request.target_path = `/${'a/'.repeat(2049 + Math.floor(r() * 500))}m`),
   'volume_context huge': (d, r) => {
     if (r() < 0.5) d.request.volume_context.junk = 'x'.repeat(65 * 1024 + Math.floor(r() * 100_000));

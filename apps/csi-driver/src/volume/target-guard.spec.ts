@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { existsSync } from 'node:fs';
-import { mkdir, symlink } from 'node:fs/promises';
+import { mkdir, rm, symlink } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CsiError } from '../csi/csi-error';
 import { DataRoot } from '../storage/data-root';
@@ -66,6 +66,8 @@ describe('TargetGuard (real directories)', () => {
     await mounter.bindReadOnly(box.path('data-root', 'vol-1', 'data'), target());
     expect(await real.classify(target(), 'vol-1')).toBe('ours');
     expect(await real.classify(target(), 'vol-2')).toBe('foreign'); // another volume's bind is not this one's
+    await rm(box.path('data-root', 'vol-1'), { recursive: true }); // mountinfo root becomes "/vol-1/data//deleted"
+    expect(await real.classify(target(), 'vol-1')).toBe('ours'); // still ours to unmount
     await mounter.mountTmpfs(target('uid-9'), { size: '64k' });
     expect(await real.classify(target('uid-9'), 'vol-1')).toBe('foreign');
     await mounter.close();

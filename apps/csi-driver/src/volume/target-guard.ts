@@ -47,9 +47,11 @@ export class TargetGuard {
     const view = await this.mounter.mountAt(targetPath);
     if (!view) return 'none';
     const bindRoot = `/${volumeId}/data`;
+    // A bind whose source dir was removed (e.g. orphan cleanup of corrupt metadata) shows "<root>//deleted".
+    const viewRoot = view.root.replace(/\/\/deleted$/, '');
     const root = this.dataRoot.mount;
-    if (root && view.device === root.device && view.root === posix.join(root.root, bindRoot)) return 'ours';
-    if (view.fsType === 'tmpfs' && view.root.endsWith(bindRoot) && view.device !== root?.device) return 'stale';
+    if (root && view.device === root.device && viewRoot === posix.join(root.root, bindRoot)) return 'ours';
+    if (view.fsType === 'tmpfs' && viewRoot.endsWith(bindRoot) && view.device !== root?.device) return 'stale';
     return 'foreign';
   }
 }
