@@ -7,6 +7,7 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMountInfo, topmostMountAt } from '../../apps/csi-driver/src/storage/mountinfo';
 import { failureOf } from '../csi-grpc/harness';
+import { tokensContextValue } from '../csi-grpc/sa-token';
 import { portOf } from '../support/json-process';
 import { IS_ROOT, startStack, TRUST_DOMAIN, type Stack } from '../e2e/stack';
 import { expectNoSecretsLogged, expectWholePair, readPair, requestsCreatedBy, until, VERBOSE } from '../faults/volume-checks';
@@ -65,8 +66,17 @@ describe.skipIf(!IS_ROOT)('the data root tmpfs goes away under the built driver 
     expect(stack.driver.logs.some((l) => l.msg === 'data root tmpfs lost: nothing is written until a tmpfs is back')).toBe(true);
     expect(await stack.csi.identity.Probe({})).toEqual({ ready: { value: true } });
 
-    // The running Pod still reads its old (valid) files; kubelet's next republish re-issues it.
+    // The running Pod still reads its old (valid) files. Its metadata is gone, but the identity its
+    // stale bind shows still binds the volume: a genuine token of another ServiceAccount without a
+    // pod claim (a legacy token) cannot have it re-issued for itself.
     expect(readPair(old.targetPath)).toEqual(before);
+    const intruder = old.request as { volume_context: Record<string, string> };
+    intruder.volume_context['csi.storage.k8s.io/serviceAccount.name'] = 'intruder';
+    intruder.volume_context['csi.storage.k8s.io/serviceAccount.tokens'] =
+      tokensContextValue(stack.sim.serviceAccountToken('sandbox', 'intruder'));
+    const denied = await failureOf(stack.csi.node.NodePublishVolume(intruder));
+    expect(denied).toMatchObject({ code: status.PERMISSION_DENIED, details: expect.stringMatching(/another identity/) });
+    expect(requestsCreatedBy(stack, 'intruder')).toBe(0);
     await stack.publish(old);
     expect(requestsCreatedBy(stack, 'old')).toBe(2);
     expect(await mountAt(old.targetPath)).toMatchObject({ device: root?.device, root: `/${old.volumeId}/data` });

@@ -1,6 +1,8 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
+import { parseCertificateChain } from '@spiffe-csi/crypto';
 import { invalidArgument } from '../csi/csi-error';
+import { AtomicWriter } from '../storage/atomic-writer';
 import type { DataRoot } from '../storage/data-root';
 import type { Mounter } from './seams';
 
@@ -54,6 +56,26 @@ export class TargetGuard {
     if (view.fsType === 'tmpfs' && viewRoot.endsWith(bindRoot) && view.device !== root?.device) return 'stale';
     return 'foreign';
   }
+}
+
+/**
+ * The SPIFFE IDs of the certificates a (stale) bind at the target still shows the Pod. After the
+ * data root was lost, this is the only record left of whom the volume was issued to.
+ */
+export async function spiffeIdsShownAt(targetPath: string): Promise<string[]> {
+  const files = await new AtomicWriter(targetPath).read().catch(() => ({}));
+  const ids = new Set<string>();
+  for (const content of Object.values(files)) {
+    if (!content.includes('-----BEGIN CERTIFICATE-----')) continue;
+    try {
+      for (const uri of parseCertificateChain(content.toString('utf8'))[0]?.uriSans ?? []) {
+        if (uri.startsWith('spiffe://')) ids.add(uri);
+      }
+    } catch {
+      // not a certificate chain after all
+    }
+  }
+  return [...ids];
 }
 
 function isSameOrBelow(path: string, dir: string): boolean {

@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { CsiError } from '../csi/csi-error';
 import type { TokenVerifier } from '../issuance/ports';
 import { RENEWAL_TOKEN_KEY, isIssued, type ManagedVolume } from './managed-volume';
+import { spiffeIdsShownAt } from './target-guard';
 import type { PublishRequest } from './volume-manager';
 
 /**
@@ -53,5 +54,18 @@ export async function acceptPresentedToken(stored: ManagedVolume | undefined, re
   if (!genuine) {
     throw new CsiError(status.UNAUTHENTICATED,
       `the API server rejected the ServiceAccount token presented for volume ${req.volumeId}; the volume keeps its stored token`);
+  }
+}
+
+/**
+ * After the data root was lost the stored identity is gone with it, but the Pod's stale bind still
+ * shows its certificate: a re-issue must be for that same SPIFFE ID, so the window after a loss is
+ * no chance to re-bind the volume to another ServiceAccount.
+ */
+export async function checkStaleBindIdentity(req: PublishRequest): Promise<void> {
+  const shown = await spiffeIdsShownAt(req.targetPath);
+  if (shown.length > 0 && !shown.includes(req.identity.spiffeId)) {
+    throw new CsiError(status.PERMISSION_DENIED,
+      `volume ${req.volumeId} was issued to another identity than ${req.identity.spiffeId}; nothing was changed`);
   }
 }

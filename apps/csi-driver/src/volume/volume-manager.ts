@@ -11,7 +11,7 @@ import { isIssued, withIdentity, type ManagedVolume } from './managed-volume';
 import type { Renewer } from './renewer';
 import type { MetadataStore, Mounter } from './seams';
 import type { TargetGuard, TargetState } from './target-guard';
-import { acceptPresentedToken, bindingMismatch } from './volume-binding';
+import { acceptPresentedToken, bindingMismatch, checkStaleBindIdentity } from './volume-binding';
 import type { VolumeIssuance } from './volume-issuance';
 import type { VolumeMetrics } from './volume-metrics';
 
@@ -123,6 +123,7 @@ export class DefaultVolumeManager implements VolumeManager {
       throw new CsiError(status.FAILED_PRECONDITION,
         `target_path ${req.targetPath} is already a mount point of something else; refusing to mount over it`);
     }
+    if (state === 'stale') await checkStaleBindIdentity(req);
     await acceptPresentedToken(previous, req, this.deps.tokens);
     let meta = withIdentity(req, req.identity, previous);
 
