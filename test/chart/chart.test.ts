@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { find, KubeManifest, validateManifest } from './k8s-schema';
 import { CHART, helm, helmRun, render } from './helm';
@@ -157,14 +159,35 @@ describe('Helm chart', () => {
     expect(approver(objs).readinessProbe).toBeDefined();
   });
 
-  it('grants the approver approve on one signer only when signerName is set', () => {
-    const rule = (objs: KubeManifest[]) =>
-      (find(objs, 'ClusterRole', 'cert-manager-csi-driver-spiffe-approver').rules as {
-        resources: string[]; verbs: string[]; resourceNames?: string[] }[]).find((r) => r.resources.includes('signers'));
-    expect(rule(render())?.resourceNames).toBeUndefined();
-    expect(rule(render({ 'app.approver.signerName': 'clusterissuers.cert-manager.io/spiffe-ca' }))).toMatchObject({
-      verbs: ['approve'], resourceNames: ['clusterissuers.cert-manager.io/spiffe-ca'],
-    });
+  // cert-manager lets a user set Approved/Denied only with `approve` on the request's signer name
+  // ("<resource>.<group>/<name>", "/<request namespace>.<name>" when namespaced, or "/*").
+  const signerRule = (objs: KubeManifest[]) =>
+    (find(objs, 'ClusterRole', 'cert-manager-csi-driver-spiffe-approver').rules as {
+      resources: string[]; verbs: string[]; resourceNames?: string[] }[]).find((r) => r.resources.includes('signers'));
+  const RUNTIME_CM = { 'app.runtimeIssuanceConfigMap': 'spiffe-issuer' };
+  it.each<[string, Record<string, string>, string[] | undefined]>([
+    ['defaults: the default ClusterIssuer only', {}, ['clusterissuers.cert-manager.io/spiffe-ca']],
+    ['another ClusterIssuer', { 'app.issuer.name': 'corp-ca' }, ['clusterissuers.cert-manager.io/corp-ca']],
+    // a namespaced Issuer's signer name holds each request's (Pod's) namespace, so only "*" fits them all
+    ['a namespaced Issuer', { 'app.issuer.kind': 'Issuer' }, ['issuers.cert-manager.io/*']],
+    ['an external issuer', { 'app.issuer.kind': 'AWSPCAClusterIssuer', 'app.issuer.group': 'awspca.cert-manager.io' },
+      ['awspcaclusterissuers.awspca.cert-manager.io/*']],
+    ['an explicit signerName wins', { 'app.approver.signerName': 'clusterissuers.cert-manager.io/other' },
+      ['clusterissuers.cert-manager.io/other']],
+    ['an explicit signerName wins over the runtime ConfigMap', { ...RUNTIME_CM, 'app.approver.signerName': 'issuers.example.com/*' },
+      ['issuers.example.com/*']],
+    // the ConfigMap may switch to any issuer after install: RBAC rendered now cannot follow it
+    ['a runtime ConfigMap without signerName: every signer', RUNTIME_CM, undefined],
+  ])('grants the approver approve on signers: %s', (_name, set, resourceNames) => {
+    const rule = signerRule(render(set));
+    expect(rule?.verbs).toEqual(['approve']);
+    expect(rule?.resourceNames).toEqual(resourceNames);
+  });
+
+  it('says in the ClusterRole why the driver\'s delete is cluster-wide and what a node can do with it', () => {
+    const template = readFileSync(join(CHART, 'templates/clusterrole.yaml'), 'utf8');
+    expect(template).toMatch(/RBAC can only narrow by namespace and by exact object name, never\s+# by label/);
+    expect(template).toMatch(/compromised node/);
   });
 
   it('gives the driver no create permission on certificaterequests (the Pod creates them)', () => {

@@ -1,4 +1,5 @@
 import { CsrParseError, inspectCsr, type CsrInfo } from '@spiffe-csi/crypto';
+import { checkAttributes } from './attribute-check';
 import { checkExtensions, checkKeyAlgorithm, checkSubjectAndSans } from './csr-checks';
 import { isRecord } from './describe';
 import { checkIdentity } from './identity-check';
@@ -51,6 +52,7 @@ async function collectFailures(cr: unknown, options: PolicyOptions): Promise<Pol
   failures.push(...checkUsages(spec.usages));
   if (csr) {
     failures.push(...checkSubjectAndSans(csr));
+    failures.push(...checkAttributes(csr));
     failures.push(...checkExtensions(csr));
   }
   const uris = csr?.sans.filter((s) => s.type === 'uri').map((s) => s.value);

@@ -16,6 +16,7 @@ export const POLICY_RULES = [
   'is-ca',
   'usages',
   'subject',
+  'attributes',
   'extensions',
   'identity',
 ] as const;
