@@ -73,12 +73,15 @@ or "<issuer resource>.<group>/*"). An explicit app.approver.signerName wins. Oth
 - With app.runtimeIssuanceConfigMap set: empty, i.e. every signer, as before. That ConfigMap can
   switch the approver to any issuer after install, which RBAC rendered now cannot follow; set
   signerName when the issuers it will name are known.
+- With app.approver.autoApproveNonSPIFFE: empty, i.e. every signer, even over an explicit
+  signerName: it stands in for cert-manager's approver, which approves for every issuer.
 */}}
 {{- define "cert-manager-csi-driver-spiffe.approverSignerName" -}}
 {{- $issuer := .Values.app.issuer -}}
 {{- $kind := $issuer.kind | default "Issuer" -}}
 {{- $group := $issuer.group | default "cert-manager.io" -}}
-{{- if .Values.app.approver.signerName -}}
+{{- if .Values.app.approver.autoApproveNonSPIFFE -}}
+{{- else if .Values.app.approver.signerName -}}
 {{- .Values.app.approver.signerName -}}
 {{- else if not .Values.app.runtimeIssuanceConfigMap -}}
 {{- if and (eq $group "cert-manager.io") (eq $kind "ClusterIssuer") -}}
