@@ -187,6 +187,8 @@ fi
 exec "$@"
 EOF
   chmod 755 "$work/usr/local/bin/docker-entrypoint.sh"
+  local old
+  old=$(image_id "$BASE")
   c=$(buildah from --pull=never scratch)
   buildah add "$c" "$debian" / >/dev/null
   buildah copy "$c" "$work" / >/dev/null
@@ -196,6 +198,7 @@ EOF
     --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env NODE_VERSION="$NODE_VERSION" \
     --entrypoint '["docker-entrypoint.sh"]' --cmd node --label "$KEY_LABEL=$key" "$c"
   buildah commit --rm --squash "$c" "$BASE" >/dev/null
+  drop_replaced "$old" "$BASE"
   rm -rf "$work"
 }
 
@@ -211,9 +214,26 @@ build_driver() {
   if [ -s "$CA_BUNDLE" ]; then secret=(--secret "id=npm-ca,src=$CA_BUNDLE"); fi
   log "buildah bud $DRIVER from the Dockerfile (cold: a few minutes; npm ci and webpack)"
   # --layers: unchanged steps (npm ci while the lockfile is the same) come from buildah's cache.
+  mkdir -p "$cache/work"
   buildah bud --pull=never --layers --isolation "$BUILDAH_ISOLATION" "${secret[@]}" \
-    --label "$KEY_LABEL=$key" -t "$DRIVER" -f "$repo/Dockerfile" "$repo" >&2 || die "buildah bud failed"
+    --label "$KEY_LABEL=$key" -t "$DRIVER" -f "$repo/Dockerfile" "$repo" 2>&1 | tee "$cache/work/bud.log" >&2 ||
+    die "buildah bud failed"
+  # Each step's image ("--> ID", "--> Using cache ID"): the layer cache this build uses. Images our
+  # earlier builds made and this one no longer uses are removed, so rebuilds do not pile up
+  # (only images listed by our own builds are touched; buildah's storage is shared).
+  sed -n -E 's/^--> (Using cache )?([0-9a-f]{11,64}).*/\2/p' "$cache/work/bud.log" | cut -c1-12 | sort -u >"$cache/driver-layers.new"
+  if [ -f "$cache/driver-layers" ]; then
+    comm -23 "$cache/driver-layers" "$cache/driver-layers.new" | xargs -r buildah rmi >/dev/null 2>&1 || true
+  fi
+  mv "$cache/driver-layers.new" "$cache/driver-layers"
 }
+
+# After an image was rebuilt under the same name: drop the one it replaced (now untagged).
+drop_replaced() {
+  local old=$1 name=$2
+  [ -n "$old" ] && [ "$old" != "$(image_id "$name")" ] && buildah rmi "$old" >/dev/null 2>&1 || true
+}
+image_id() { buildah inspect --type image --format '{{.FromImageID}}' "$1" 2>/dev/null || true; }
 
 # ---- PAUSE, WORKLOAD: one static binary each ----------------------------------------------------
 
@@ -225,10 +245,13 @@ build_pause() {
   local work="$cache/work/pause" c
   rm -rf "$work" && mkdir -p "$work"
   gcc -Os -Wall -Werror -static -s -DVERSION=csi-driver-spiffe-test -o "$work/pause" "$repo/test/node/standins/pause.c" >&2
+  local old
+  old=$(image_id "$PAUSE")
   c=$(buildah from --pull=never scratch)
   buildah copy --chmod 755 "$c" "$work/pause" /pause >/dev/null
   buildah config --os linux --arch amd64 --entrypoint '["/pause"]' --label "$KEY_LABEL=$key" "$c"
   buildah commit --rm "$c" "$PAUSE" >/dev/null
+  drop_replaced "$old" "$PAUSE"
   rm -rf "$work"
 }
 
@@ -245,11 +268,14 @@ build_workload() {
   for applet in $("$r/bin/busybox" --list); do [ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"; done
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+  local old
+  old=$(image_id "$WORKLOAD")
   c=$(buildah from --pull=never scratch)
   (cd "$r" && tar --numeric-owner -cf "$work/rootfs.tar" .)
   buildah add "$c" "$work/rootfs.tar" / >/dev/null
   buildah config --os linux --arch amd64 --env PATH=/bin --cmd '["sh"]' --label "$KEY_LABEL=$key" "$c"
   buildah commit --rm "$c" "$WORKLOAD" >/dev/null
+  drop_replaced "$old" "$WORKLOAD"
   rm -rf "$work"
 }
 
@@ -268,6 +294,9 @@ build_standins() {
   rm -rf "$work" && mkdir -p "$work/standins"
   cp "$repo"/test/node/standins/*.js "$repo"/test/node/standins/*.proto "$repo/proto/csi.proto" "$work/standins/"
   (cd "$repo" && node scripts/build/runtime-deps.mjs "$work/standins" @grpc/grpc-js @grpc/proto-loader)
+  local old_registrar old_liveness
+  old_registrar=$(image_id "$REGISTRAR")
+  old_liveness=$(image_id "$LIVENESS")
   c=$(buildah from --pull=never "$BASE")
   buildah copy "$c" "$work/standins" /standins >/dev/null
   buildah config --cmd "" "$c"  # the base's CMD ["node"] would become an argument
@@ -275,6 +304,8 @@ build_standins() {
   buildah commit "$c" "$REGISTRAR" >/dev/null
   buildah config --entrypoint '["node", "/standins/livenessprobe.js"]' "$c"
   buildah commit --rm "$c" "$LIVENESS" >/dev/null
+  drop_replaced "$old_registrar" "$REGISTRAR"
+  drop_replaced "$old_liveness" "$LIVENESS"
   rm -rf "$work"
 }
 
