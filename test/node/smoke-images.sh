@@ -7,7 +7,8 @@
 # Starts a private containerd (own root/state/socket under $SMOKE_DIR, CRI disabled), imports the
 # images with `image.sh import`, and with `ctr run` checks:
 #   - DRIVER: the chart's two commands (tini -- node .../main.js) start (--help), tini is PID 1
-#     and reaps orphans; the default CMD is the approver; no host CA bundle / npm cache in any layer;
+#     and reaps orphans; the default CMD is the approver; an exec kubeconfig loads the lazily
+#     required @kubernetes/client-node; no host CA bundle / npm cache in any layer;
 #   - DRIVER + REGISTRAR + LIVENESS as the DaemonSet wires them (shared /plugin socket dir): the
 #     registrar serves <driver>-reg.sock with GetInfo, the liveness stand-in answers /healthz 200;
 #   - WORKLOAD has sh cat stat grep sleep id; PAUSE runs and exits on SIGTERM.
@@ -75,6 +76,23 @@ check "tini is PID 1, default user 65532" [ "$(echo $out)" = "tini 65532" ]
 out=$(c run --rm "$DRIVER" smoke-reap /usr/bin/tini -- sh -c \
   '(sleep 0.3 &); sleep 1.5; grep -l "^State:.*Z" /proc/[0-9]*/status 2>/dev/null | wc -l' 2>&1)
 check "orphans are reaped (no zombies under tini)" [ "$out" = 0 ]
+# @kubernetes/client-node stays outside the bundles and is loaded lazily for exec/auth-provider
+# kubeconfigs: an exec kubeconfig must get as far as running its credential plugin.
+mkdir -p "$SMOKE_DIR/exec" && chmod 777 "$SMOKE_DIR/exec"
+cat >"$SMOKE_DIR/exec/kubeconfig" <<'EOF'
+apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]
+users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: /bin/sh,
+  args: ["-c", "id -u >/exec/ran; echo '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"t\"}}'"]}}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+EOF
+c run --rm --net-host --mount "type=bind,src=$SMOKE_DIR/exec,dst=/exec,options=rbind:rw" "$DRIVER" smoke-exec \
+  /usr/bin/tini -- timeout 5 node /app/dist/apps/approver/main.js --kubeconfig=/exec/kubeconfig \
+  --readiness-probe-bind-address=127.0.0.1:16162 --metrics-bind-address=127.0.0.1:16163 >/dev/null 2>&1
+check "exec kubeconfig: client-node loads and runs the credential plugin (as uid $(cat "$SMOKE_DIR/exec/ran" 2>/dev/null))" \
+  [ "$(cat "$SMOKE_DIR/exec/ran" 2>/dev/null)" = 65532 ]
 config=$(c images export - "$DRIVER" 2>/dev/null | tar -xO --wildcards 'blobs/sha256/*' 2>/dev/null | grep -a -o '"Entrypoint":\[[^]]*\],"Cmd":\[[^]]*\]' | head -n1)
 check "image ENTRYPOINT tini, CMD approver ($config)" grep -qF '"Entrypoint":["/usr/bin/tini","--"],"Cmd":["node","/app/dist/apps/approver/main.js"]' <<<"$config"
 mkdir -p "$SMOKE_DIR/layers" && c images export - "$DRIVER" | tar -x -C "$SMOKE_DIR/layers"
