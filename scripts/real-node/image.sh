@@ -334,19 +334,23 @@ import_images() {
   mkdir -p "$cache/archives"
   exec 9>"$cache/.lock"
   flock 9
-  local img id archive
+  local img id archive keep=()
   for img in "$DRIVER" "$PAUSE" "$WORKLOAD" "$REGISTRAR" "$LIVENESS"; do
     id=$(buildah inspect --type image --format '{{.FromImageID}}' "$img" 2>/dev/null) ||
       die "$img is not built: run image.sh build first"
     archive="$cache/archives/${id:0:16}.tar"
+    keep+=(! -name "${id:0:16}.tar")
     if [ ! -s "$archive" ]; then
-      find "$cache/archives" -name '*.tar' -mtime +7 -delete 2>/dev/null || true
-      buildah push --quiet "$img" "docker-archive:$archive.tmp:$img" >&2 && mv "$archive.tmp" "$archive"
+      rm -f "$archive.tmp"
+      buildah push --quiet "$img" "docker-archive:$archive.tmp:$img" >&2 && mv "$archive.tmp" "$archive" ||
+        die "buildah push of $img failed"
     fi
     log "importing $img into $socket (k8s.io)"
     ctr -a "$socket" -n k8s.io images import "$archive" >&2 ||
       die "ctr images import of $img failed"
   done
+  # Archives of images that are no longer current are not needed again.
+  find "$cache/archives" -maxdepth 1 -name '*.tar' "${keep[@]}" -delete
   ctr -a "$socket" -n k8s.io images ls -q | grep -F -x -e "$DRIVER" -e "$PAUSE" -e "$WORKLOAD" -e "$REGISTRAR" -e "$LIVENESS" >&2
 }
 

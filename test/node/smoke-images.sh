@@ -88,9 +88,11 @@ users: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1beta1
 contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 EOF
-c run --rm --net-host --mount "type=bind,src=$SMOKE_DIR/exec,dst=/exec,options=rbind:rw" "$DRIVER" smoke-exec \
-  /usr/bin/tini -- timeout 5 node /app/dist/apps/approver/main.js --kubeconfig=/exec/kubeconfig \
+c run -d --net-host --mount "type=bind,src=$SMOKE_DIR/exec,dst=/exec,options=rbind:rw" "$DRIVER" smoke-exec \
+  /usr/bin/tini -- node /app/dist/apps/approver/main.js --kubeconfig=/exec/kubeconfig \
   --readiness-probe-bind-address=127.0.0.1:16162 --metrics-bind-address=127.0.0.1:16163 >/dev/null 2>&1
+for _ in $(seq 60); do [ -s "$SMOKE_DIR/exec/ran" ] && break; sleep 0.5; done
+c tasks kill -s KILL smoke-exec >/dev/null 2>&1
 check "exec kubeconfig: client-node loads and runs the credential plugin (as uid $(cat "$SMOKE_DIR/exec/ran" 2>/dev/null))" \
   [ "$(cat "$SMOKE_DIR/exec/ran" 2>/dev/null)" = 65532 ]
 config=$(c images export - "$DRIVER" 2>/dev/null | tar -xO --wildcards 'blobs/sha256/*' 2>/dev/null | grep -a -o '"Entrypoint":\[[^]]*\],"Cmd":\[[^]]*\]' | head -n1)
@@ -167,8 +169,10 @@ for _ in $(seq 20); do
 done
 check "livenessprobe /healthz -> $code (CSI Probe over the shared socket)" [ "$code" = 200 ]
 c tasks kill -s TERM smoke-driver >/dev/null 2>&1
-sleep 1.5
-code=$(node -e 'require("http").get("http://127.0.0.1:19819/healthz", (r) => { console.log(r.statusCode); process.exit(0); }).on("error", () => { console.log("000"); process.exit(0); })')
+for _ in $(seq 20); do
+  code=$(node -e 'require("http").get("http://127.0.0.1:19819/healthz", (r) => { console.log(r.statusCode); process.exit(0); }).on("error", () => { console.log("000"); process.exit(0); })')
+  [ "$code" = 500 ] && break; sleep 0.5
+done
 check "livenessprobe /healthz -> $code once the driver is gone" [ "$code" = 500 ]
 
 echo "WORKLOAD $WORKLOAD"
