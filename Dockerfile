@@ -3,6 +3,9 @@
 #   driver:   tini -- node /app/dist/apps/csi-driver/main.js   (DaemonSet, privileged, root)
 #   approver: tini -- node /app/dist/apps/approver/main.js     (Deployment, USER 65532; the default CMD)
 # The chart sets `command` to exactly these. By hand: docker run IMAGE node /app/dist/apps/csi-driver/main.js --help
+# The final stage is FROM scratch with only what the runtime needs (171 MB; 263 MB FROM the node
+# base): node, tini, /bin/sh, mount/umount and their libraries. No shell tools, no package manager,
+# no CA bundle; debug a Pod with `kubectl debug`. See test/node/README.md, "Images".
 # Build:  docker build -t csi-driver-spiffe:dev .
 # Behind a TLS-intercepting proxy, give npm the proxy's CA for this build only (never stored in the image):
 #         docker build --secret id=npm-ca,src=/etc/ssl/certs/ca-certificates.crt -t csi-driver-spiffe:dev .
@@ -40,7 +43,7 @@ COPY scripts/image/rootfs.sh /usr/local/sbin/rootfs.sh
 RUN rootfs.sh /rootfs /usr/local/bin/node /usr/bin/tini /bin/sh /bin/mount /bin/umount \
  && chroot /rootfs /bin/sh -c 'node --version && tini --version && mount --version && umount --version' >/dev/null
 
-# ~65 MB less than FROM node:24-bookworm-slim (218 MB: Debian, npm, and the same node binary).
+# The image: ~90 MB less than FROM node:24-bookworm-slim (218 MB: Debian, npm, the same node binary).
 # Three layers: the system (changes only with the base or tini), then the app's dependencies and
 # the app itself.
 FROM scratch

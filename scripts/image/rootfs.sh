@@ -50,14 +50,23 @@ for program in "$@"; do
 done
 
 # Licences of the Debian packages the copied files come from (dpkg knows pre-merge paths too).
+# Some packages' doc dir is a link to a sibling's (libstdc++6, libgcc-s1 -> gcc-12-base), which
+# the slim base leaves out: then the copyright of a package built from the same source is used.
 for f in $(cat "$copied"); do
   [ -L "$f" ] && continue
   pkg=$(dpkg -S "$f" 2>/dev/null || dpkg -S "${f#/usr}" 2>/dev/null || true)
   pkg=${pkg%%:*}
-  if [ -n "$pkg" ] && [ -f "/usr/share/doc/$pkg/copyright" ] && [ ! -e "$dest/usr/share/doc/$pkg/copyright" ]; then
-    mkdir -p "$dest/usr/share/doc/$pkg"
-    cp "/usr/share/doc/$pkg/copyright" "$dest/usr/share/doc/$pkg/copyright"
-  fi
+  [ -n "$pkg" ] || continue
+  src=$(dpkg-query -W -f='${source:Package}' "$pkg" 2>/dev/null || true)
+  for cand in "$pkg" $(dpkg-query -W -f='${Package} ${source:Package}\n' | awk -v s="$src" '$2 == s { print $1 }'); do
+    if [ -f "/usr/share/doc/$cand/copyright" ]; then
+      if [ ! -e "$dest/usr/share/doc/$cand/copyright" ]; then
+        mkdir -p "$dest/usr/share/doc/$cand"
+        cp "/usr/share/doc/$cand/copyright" "$dest/usr/share/doc/$cand/copyright"
+      fi
+      break
+    fi
+  done
 done
 
 # Merged-/usr links whose target got nothing (e.g. /sbin) would only dangle.

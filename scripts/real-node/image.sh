@@ -220,12 +220,16 @@ build_driver() {
     die "buildah bud failed"
   # Each step's image ("--> ID", "--> Using cache ID"): the layer cache this build uses. Images our
   # earlier builds made and this one no longer uses are removed, so rebuilds do not pile up
-  # (only images listed by our own builds are touched; buildah's storage is shared).
-  sed -n -E 's/^--> (Using cache )?([0-9a-f]{11,64}).*/\2/p' "$cache/work/bud.log" | cut -c1-12 | sort -u >"$cache/driver-layers.new"
-  if [ -f "$cache/driver-layers" ]; then
-    comm -23 "$cache/driver-layers" "$cache/driver-layers.new" | xargs -r buildah rmi >/dev/null 2>&1 || true
+  # (only images listed by this clone's own builds are touched; buildah's storage is shared).
+  # The list is per clone (the cache and buildah's storage are shared by every clone on the
+  # machine): a build leaves alone what only another clone's builds made.
+  local layers
+  layers="$cache/driver-layers.$(echo "$repo" | sha256sum | cut -c1-12)"
+  sed -n -E 's/^--> (Using cache )?([0-9a-f]{11,64}).*/\2/p' "$cache/work/bud.log" | cut -c1-11 | sort -u >"$layers.new"
+  if [ -f "$layers" ]; then
+    comm -23 "$layers" "$layers.new" | xargs -r buildah rmi >/dev/null 2>&1 || true
   fi
-  mv "$cache/driver-layers.new" "$cache/driver-layers"
+  mv "$layers.new" "$layers"
 }
 
 # After an image was rebuilt under the same name: drop the one it replaced (now untagged).
