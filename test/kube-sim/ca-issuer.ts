@@ -31,7 +31,7 @@ export interface CaIssuerSim {
   setMode(mode: IssuerMode): void;
   setDelay(ms: number): void;
   setCertDuration(ms: number | undefined): void;
-  /** Requests this issuer has finished, by outcome. */
+  /** Requests this issuer has finished, by outcome; counted by the time the status is visible. */
   stats(): { issued: number; denied: number; failed: number };
   stop(): Promise<void>;
 }
@@ -142,27 +142,39 @@ class CaIssuerController {
     void this.finish(cr).finally(() => this.inFlight.delete(cr.metadata.uid));
   }
 
-  /** Work out the outcome after the configured delay, then write it with conflict retries. */
+  /**
+   * Works out the outcome after the configured delay, then writes it. The outcome is counted
+   * before the write, not after its response: a driver watching the request can see the status
+   * land and answer a test before this client has read the PUT's response (the real tier read
+   * `issued` as 0 after a runtime-ca mount that way). A write that never lands takes it back.
+   */
   private async finish(cr: CertificateRequest): Promise<void> {
     if (this.delayMs > 0) await sleep(this.delayMs);
     if (this.stopped || this.mode === 'ignore') return;
     const outcome = await this.outcome(cr);
+    this.counts[outcome.counter]++;
+    if (!(await this.write(cr, outcome))) this.counts[outcome.counter]--;
+  }
+
+  /** Writes the outcome to /status with conflict retries; true once it is on the server. */
+  private async write(cr: CertificateRequest, outcome: Outcome): Promise<boolean> {
     let current = cr;
     for (let attempt = 0; attempt < 20 && !this.stopped; attempt++) {
       const ready = condition(current, 'Ready');
-      if (ready && FINAL_READY_REASONS.has(ready.reason ?? '')) return;
+      // Final already: ours when an earlier PUT landed but its response was lost.
+      if (ready && FINAL_READY_REASONS.has(ready.reason ?? '')) {
+        return ready.reason === outcome.ready[1] && current.status?.certificate === outcome.certificate;
+      }
       const path = `/apis/cert-manager.io/v1/namespaces/${current.metadata.namespace}/certificaterequests/${current.metadata.name}/status`;
       const res = await this.client.request('PUT', path, withOutcome(current, outcome)).catch(() => undefined);
-      if (res?.status === 200) {
-        this.counts[outcome.counter]++;
-        return;
-      }
-      if (res?.status === 404) return;
+      if (res?.status === 200) return true;
+      if (res?.status === 404) return false;
       await sleep(Math.min(10 * 2 ** attempt, 500));
       const latest = await this.client.request<CertificateRequest>('GET', path.replace(/\/status$/, '')).catch(() => undefined);
-      if (latest?.status === 404) return;
+      if (latest?.status === 404) return false;
       if (latest?.status === 200) current = latest.body;
     }
+    return false;
   }
 
   private async outcome(cr: CertificateRequest): Promise<Outcome> {
