@@ -6,6 +6,7 @@ import { issuanceTarget, type ManagedVolume } from './managed-volume';
 import { pruneOldRequests, type PruneScope } from './old-requests';
 import type { MetadataStore, SvidFileWriter } from './seams';
 import type { VolumeMetrics } from './volume-metrics';
+import type { VolumeObserver } from './volume-observer';
 
 export interface SvidFileNames {
   certificate: string;
@@ -28,6 +29,8 @@ export interface VolumeIssuanceDeps {
   metrics: VolumeMetrics;
   renewalTime: RenewalPolicy;
   logger: Logger;
+  /** Told once the new SVID is stored (the Workload API serves it). */
+  observer?: VolumeObserver;
 }
 
 /**
@@ -68,8 +71,11 @@ export class VolumeIssuance {
         nextIssuanceTime: renewAt.toISOString(),
         notAfter: svid.notAfter.toISOString(),
         lastRequestName: svid.requestName,
+        issuerCaPem: svid.caPem,
       };
+      if (!svid.caPem) delete updated.issuerCaPem;
       await store.write(updated);
+      await this.deps.observer?.svidStored(updated);
       metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
       this.pruneInBackground({ namespace: target.namespace, nodeId: this.deps.nodeId, volumeId: meta.volumeId, keep: 1 });
       return updated;
@@ -97,9 +103,14 @@ export class VolumeIssuance {
 
   /** A Warning Event on the volume's Pod (when its name is known), where `kubectl describe pod` shows it. */
   warnPod(meta: ManagedVolume, reason: string, message: string): void {
-    const identity = meta.identity;
-    if (identity?.podName) {
-      this.deps.events.warning({ namespace: identity.namespace, name: identity.podName, uid: identity.podUid }, reason, message);
-    }
+    warnVolumePod(this.deps.events, meta, reason, message);
+  }
+}
+
+/** A Warning Event on the volume's Pod, when its name is known (older metadata may lack it). */
+export function warnVolumePod(events: IssuanceEvents, meta: ManagedVolume, reason: string, message: string): void {
+  const identity = meta.identity;
+  if (identity?.podName) {
+    events.warning({ namespace: identity.namespace, name: identity.podName, uid: identity.podUid }, reason, message);
   }
 }

@@ -14,6 +14,7 @@ import type { TargetGuard, TargetState } from './target-guard';
 import { acceptPresentedToken, bindingMismatch, checkStaleBindIdentity } from './volume-binding';
 import type { VolumeIssuance } from './volume-issuance';
 import type { VolumeMetrics } from './volume-metrics';
+import type { VolumeObserver } from './volume-observer';
 
 /** The contract seam the gRPC Node service calls (docs/module-contracts.md, "Driver seams"). */
 export const VOLUME_MANAGER = Symbol('VOLUME_MANAGER');
@@ -56,6 +57,8 @@ export interface VolumeManagerDeps {
   mutex: KeyedMutex;
   metrics: VolumeMetrics;
   logger: Logger;
+  /** Told before a volume's directory goes (the Workload API closes its socket). */
+  observer?: VolumeObserver;
 }
 
 /** Our binds stacked at one target by an older driver are undone one by one, this many at most. */
@@ -184,6 +187,7 @@ export class DefaultVolumeManager implements VolumeManager {
     }
     if (state === 'foreign') logger.warn({ volumeId, targetPath }, 'target path is a mount point that is not ours: left mounted');
     else if (previous || ours) await removeEmptyTarget(targetPath);
+    await this.deps.observer?.volumeRemoved(volumeId);
     await store.remove(volumeId);
     this.deps.metrics.forgetVolume(volumeId);
     this.managed.delete(volumeId);
@@ -203,6 +207,7 @@ export class DefaultVolumeManager implements VolumeManager {
   }
 
   private async discard(volumeId: string): Promise<void> {
+    await this.deps.observer?.volumeRemoved(volumeId);
     await this.deps.store.remove(volumeId).catch((error: Error) =>
       this.deps.logger.warn({ volumeId, err: error.message }, 'removing the failed volume left files behind'));
   }

@@ -32,6 +32,7 @@ import { TargetGuard } from './target-guard';
 import { VolumeIssuance } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
 import { VolumeMetrics } from './volume-metrics';
+import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
 
 export interface VolumeModuleOptions {
   /**
@@ -96,6 +97,7 @@ const defaults: Provider[] = [
     inject: [OPTIONS],
   },
   { provide: CA_BUNDLE_SOURCE, useValue: new NoCaBundle() },
+  { provide: VOLUME_OBSERVER, useValue: NO_VOLUME_OBSERVER },
   {
     provide: CERTIFICATE_REQUEST_GATEWAY,
     useFactory: (conn: KubeConnection, o: DriverOptions) => new KubeCertificateRequestGateway(conn, o.nodeId),
@@ -132,15 +134,16 @@ const defaults: Provider[] = [
   {
     provide: VolumeIssuance,
     useFactory: (o: DriverOptions, issuer: SvidIssuer, gateway: CertificateRequestGateway, writer: SvidFileWriter,
-      store: MetadataStore, caBundle: CaBundleSource, events: IssuanceEvents, metrics: VolumeMetrics, logger: Logger) =>
+      store: MetadataStore, caBundle: CaBundleSource, events: IssuanceEvents, metrics: VolumeMetrics, logger: Logger,
+      observer: VolumeObserver) =>
       new VolumeIssuance({
         nodeId: o.nodeId,
         fileNames: { certificate: o.fileNameCertificate, key: o.fileNameKey, ca: o.fileNameCa },
-        issuer, gateway, writer, store, caBundle, events, metrics, logger,
+        issuer, gateway, writer, store, caBundle, events, metrics, logger, observer,
         renewalTime: (notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter)),
       }),
     inject: [OPTIONS, SvidIssuer, CERTIFICATE_REQUEST_GATEWAY, SVID_WRITER, METADATA_STORE, CA_BUNDLE_SOURCE,
-      ISSUANCE_EVENTS, VolumeMetrics, LOGGER],
+      ISSUANCE_EVENTS, VolumeMetrics, LOGGER, VOLUME_OBSERVER],
   },
   {
     provide: Renewer,
@@ -153,14 +156,14 @@ const defaults: Provider[] = [
     provide: VOLUME_MANAGER,
     useFactory: (store: MetadataStore, mounter: Mounter, dataRoot: DataRoot, issuance: VolumeIssuance,
       renewer: Renewer, issuer: SvidIssuer, mutex: KeyedMutex, metrics: VolumeMetrics, logger: Logger,
-      keeper: DataRootKeeper, tokens: TokenVerifier) =>
+      keeper: DataRootKeeper, tokens: TokenVerifier, observer: VolumeObserver) =>
       new DefaultVolumeManager({
-        store, mounter, dataRoot, issuance, renewer, mutex, metrics, logger, keeper, tokens,
+        store, mounter, dataRoot, issuance, renewer, mutex, metrics, logger, keeper, tokens, observer,
         targets: new TargetGuard(mounter, dataRoot),
         forgetPending: (volumeId) => issuer.forget(volumeId),
       }),
     inject: [METADATA_STORE, MOUNTER, DATA_ROOT, VolumeIssuance, Renewer, SvidIssuer, KeyedMutex, VolumeMetrics, LOGGER,
-      DataRootKeeper, TOKEN_VERIFIER],
+      DataRootKeeper, TOKEN_VERIFIER, VOLUME_OBSERVER],
   },
   {
     provide: CaRotation,

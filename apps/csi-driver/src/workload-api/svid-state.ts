@@ -33,10 +33,12 @@ export function buildSvidState(input: SvidStateInput): SvidStateResult {
   let chain: X509Certificate[];
   let bundle: X509Certificate[];
   let keyDer: Buffer;
+  let trustDomain: string;
   try {
     chain = certificates(input.chainPem);
     bundle = certificates(input.bundlePem);
     keyDer = createPrivateKey(input.keyPem).export({ format: 'der', type: 'pkcs8' });
+    trustDomain = new URL(input.spiffeId).host;
   } catch (error) {
     return { ok: false, reason: `unreadable SVID or bundle: ${(error as Error).message}` };
   }
@@ -44,7 +46,6 @@ export function buildSvidState(input: SvidStateInput): SvidStateResult {
   if (bundle.length === 0) return { ok: false, reason: 'no trust bundle is known for this volume' };
   const unverified = chainProblem(chain, bundle);
   if (unverified) return { ok: false, reason: unverified };
-  const trustDomain = new URL(input.spiffeId).host;
   return {
     ok: true,
     state: {
