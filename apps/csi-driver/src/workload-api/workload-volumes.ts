@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
@@ -88,6 +88,12 @@ export class WorkloadVolumes implements VolumeObserver {
     if (!workloadApiWanted(meta.volumeContext)) return;
     try {
       let served = this.served.get(meta.volumeId);
+      if (served && !(await this.socketPresent(meta.volumeId))) {
+        // The data root was lost and remounted: the server listens on a socket nobody can reach.
+        await served.endpoint.close();
+        this.served.delete(meta.volumeId);
+        served = undefined;
+      }
       if (!served) {
         served = { endpoint: await this.deps.open(this.socketPath(meta.volumeId), meta.fsGroup), meta };
         this.served.set(meta.volumeId, served);
@@ -122,6 +128,10 @@ export class WorkloadVolumes implements VolumeObserver {
       keyPem: files[key]?.toString('utf8') ?? '',
       bundlePem: bundle,
     });
+  }
+
+  private async socketPresent(volumeId: string): Promise<boolean> {
+    return (await lstat(this.socketPath(volumeId)).catch(() => undefined))?.isSocket() ?? false;
   }
 
   private async stop(volumeId: string): Promise<void> {
