@@ -7,21 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkloadClient } from '../../apps/csi-driver/src/workload-api/testing/workload-client';
+import { splitDer, WorkloadClient } from '../../apps/csi-driver/src/workload-api/testing/workload-client';
 import { eventually } from '../kube-sim/test-support';
 import { IS_ROOT, startStack, type Stack } from '../e2e/stack';
 import { mountPodView, type PodView } from './pod-view';
 
-/** Concatenated DER → one SHA-256 fingerprint per certificate. */
-function fingerprints(der: Buffer): string[] {
-  const out: string[] = [];
-  for (let rest = der; rest.length > 0;) {
-    const cert = new X509Certificate(rest);
-    out.push(cert.fingerprint256);
-    rest = rest.subarray(cert.raw.length);
-  }
-  return out;
-}
+const fingerprints = (der: Buffer): string[] => splitDer(der).map((c) => c.fingerprint256);
 
 describe.skipIf(!IS_ROOT)('Workload API trust bundle from --source-ca-bundle', () => {
   let stack: Stack;

@@ -8,31 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkloadClient, type X509SvidMessage } from '../../apps/csi-driver/src/workload-api/testing/workload-client';
+import { splitDer, WorkloadClient, type X509SvidMessage } from '../../apps/csi-driver/src/workload-api/testing/workload-client';
 import { IS_ROOT, startStack, type Stack } from '../e2e/stack';
 import { asUser, mountPodView, type PodView } from './pod-view';
 
 const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`;
 
-/** Splits concatenated DER certificates (node:crypto reads one and says how long it was). */
-function splitDer(der: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let rest = der; rest.length > 0;) {
-    const raw = new X509Certificate(rest).raw;
-    out.push(raw);
-    rest = rest.subarray(raw.length);
-  }
-  return out;
-}
 
 /** openssl's verdict on the SVID: the chain verifies against the bundle served with it. */
 function opensslVerify(svid: X509SvidMessage['svids'][0]): string {
   const dir = mkdtempSync(join(tmpdir(), 'wl-verify-'));
   try {
     const [leaf, ...intermediates] = splitDer(svid.x509_svid);
-    writeFileSync(join(dir, 'leaf.pem'), pem(leaf));
-    writeFileSync(join(dir, 'chain.pem'), intermediates.map(pem).join('') || pem(leaf));
-    writeFileSync(join(dir, 'bundle.pem'), splitDer(svid.bundle).map(pem).join(''));
+    writeFileSync(join(dir, 'leaf.pem'), pem(leaf.raw));
+    writeFileSync(join(dir, 'chain.pem'), intermediates.map((c) => pem(c.raw)).join('') || pem(leaf.raw));
+    writeFileSync(join(dir, 'bundle.pem'), splitDer(svid.bundle).map((c) => pem(c.raw)).join(''));
     return execFileSync('openssl', ['verify', '-CAfile', join(dir, 'bundle.pem'), '-untrusted', join(dir, 'chain.pem'),
       join(dir, 'leaf.pem')], { encoding: 'utf8' }).trim();
   } finally {
@@ -40,7 +30,7 @@ function opensslVerify(svid: X509SvidMessage['svids'][0]): string {
   }
 }
 
-const leafFingerprint = (der: Buffer) => new X509Certificate(splitDer(der)[0]).fingerprint256;
+const leafFingerprint = (der: Buffer) => splitDer(der)[0].fingerprint256;
 
 describe.skipIf(!IS_ROOT)('SPIFFE Workload API per volume (built driver, real mounts)', () => {
   let stack: Stack;

@@ -6,7 +6,7 @@ import { status } from '@grpc/grpc-js';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildSvidState, type X509SvidState } from './svid-state';
 import { FixtureCa, type SvidFixture } from './testing/svid-fixture';
-import { WorkloadClient } from './testing/workload-client';
+import { splitDer, WorkloadClient } from './testing/workload-client';
 import { WorkloadApiServer } from './workload-server';
 
 const ID = 'spiffe://example.org/ns/app/sa/web';
@@ -15,17 +15,6 @@ function stateOf(svid: SvidFixture, bundlePem = svid.caPem): X509SvidState {
   const built = buildSvidState({ spiffeId: svid.spiffeId, chainPem: svid.chainPem, keyPem: svid.keyPem, bundlePem });
   if (!built.ok) throw new Error(built.reason);
   return built.state;
-}
-
-/** DER certificates, concatenated, split with node:crypto (an oracle independent of the server). */
-function splitDer(der: Buffer): X509Certificate[] {
-  const certs: X509Certificate[] = [];
-  for (let rest = der; rest.length > 0;) {
-    const cert = new X509Certificate(rest);
-    certs.push(cert);
-    rest = rest.subarray(cert.raw.length);
-  }
-  return certs;
 }
 
 describe('WorkloadApiServer (one volume, a real unix socket)', () => {

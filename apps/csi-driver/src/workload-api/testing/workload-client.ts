@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { credentials, loadPackageDefinition, Metadata, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -96,4 +97,15 @@ function metadata(header: boolean): Metadata {
   const m = new Metadata();
   if (header) m.set('workload.spiffe.io', 'true');
   return m;
+}
+
+/** Splits the spec's concatenated DER certificates (node:crypto reads one and says how long it was). */
+export function splitDer(der: Buffer): X509Certificate[] {
+  const certs: X509Certificate[] = [];
+  for (let rest = der; rest.length > 0;) {
+    const cert = new X509Certificate(rest);
+    certs.push(cert);
+    rest = rest.subarray(cert.raw.length);
+  }
+  return certs;
 }
