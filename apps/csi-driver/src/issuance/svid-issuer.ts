@@ -1,9 +1,8 @@
-import { status } from '@grpc/grpc-js';
 import {
   createSpiffeCsr, verifyIssuedSvid, type GeneratedKey, type KeyAlgorithm,
 } from '@spiffe-csi/crypto';
 import type { Logger } from 'pino';
-import { CsiError } from '../csi/csi-error';
+import { DomainError, type DomainErrorKind } from '../domain-error';
 import { onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
 import type { CertificateRequest, CertificateRequestGateway, IssuerSource } from './ports';
@@ -57,19 +56,19 @@ export class SvidIssuer {
     const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs);
     if (result.state === 'timeout') {
       // Keep the pending key: kubelet's retry (or the next renewal attempt) picks this request up.
-      throw new CsiError(status.DEADLINE_EXCEEDED,
+      throw new DomainError('timed-out',
         `timed out waiting for certificate request ${name} to be issued (${result.lastReason})`);
     }
     this.pending.drop(target.volumeId);
     if (result.state === 'denied') {
-      throw new CsiError(status.PERMISSION_DENIED, `certificate request ${name} was denied: ${result.message}`);
+      throw new DomainError('forbidden', `certificate request ${name} was denied: ${result.message}`);
     }
     if (result.state === 'failed') {
-      throw new CsiError(status.UNAVAILABLE, `certificate request ${name} failed: ${result.message}`);
+      throw new DomainError('unavailable', `certificate request ${name} failed: ${result.message}`);
     }
     const verified = verifyIssuedSvid({ chainPem: result.certificate, privateKey: key.privateKey, spkiDer: key.spkiDer, spiffeId: target.spiffeId });
     if (!verified.ok) {
-      throw new CsiError(status.INTERNAL, `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
+      throw new DomainError('internal', `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
     }
     this.logger.info({ volumeId: target.volumeId, request: name, notAfter: verified.leaf.notAfter }, 'certificate issued');
     return {
@@ -94,7 +93,7 @@ export class SvidIssuer {
       return undefined;
     }
     const request = await this.gateway.get(pending.namespace, pending.requestName).catch((error: Error) => {
-      throw new CsiError(status.UNAVAILABLE, `reading certificate request ${pending.namespace}/${pending.requestName}: ${error.message}`);
+      throw new DomainError('unavailable', `reading certificate request ${pending.namespace}/${pending.requestName}: ${error.message}`);
     });
     if (!request) {
       this.pending.drop(target.volumeId);
@@ -107,7 +106,7 @@ export class SvidIssuer {
   private async submit(target: IssuanceTarget): Promise<{ request: CertificateRequest; key: GeneratedKey }> {
     const issuerRef = this.issuers.current();
     if (!issuerRef) {
-      throw new CsiError(status.FAILED_PRECONDITION,
+      throw new DomainError('precondition-failed',
         'no issuerRef is currently active: set --issuer-name or the runtime issuance ConfigMap');
     }
     const key = await this.keys.take();
@@ -125,7 +124,7 @@ export class SvidIssuer {
       extraAnnotations: this.settings.extraAnnotations,
     });
     const created = await this.gateway.createAs(target.token, draft).catch((error: Error) => {
-      throw new CsiError(createErrorCode(error),
+      throw new DomainError(createErrorKind(error),
         `creating certificate request in ${target.namespace} as the Pod's ServiceAccount: ${error.message}`);
     });
     this.pending.set(target.volumeId, {
@@ -141,9 +140,9 @@ export class SvidIssuer {
 }
 
 /** 401/403 from the API server means the Pod's token cannot create requests; anything else may pass. */
-function createErrorCode(error: Error): status {
+function createErrorKind(error: Error): DomainErrorKind {
   const code = (error as { statusCode?: number; code?: number }).statusCode ?? (error as { code?: number }).code;
-  if (code === 401) return status.UNAUTHENTICATED;
-  if (code === 403) return status.PERMISSION_DENIED;
-  return status.UNAVAILABLE;
+  if (code === 401) return 'unauthenticated';
+  if (code === 403) return 'forbidden';
+  return 'unavailable';
 }

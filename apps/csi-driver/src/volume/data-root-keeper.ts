@@ -1,6 +1,5 @@
-import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { CsiError } from '../csi/csi-error';
+import { DomainError } from '../domain-error';
 import type { DataRoot } from '../storage/data-root';
 import type { VolumeMetrics } from './volume-metrics';
 
@@ -35,7 +34,7 @@ export class DataRootKeeper {
     try {
       await this.dataRoot.ensureMounted();
     } catch (error) {
-      throw new CsiError(status.UNAVAILABLE, `${reason}; mounting a new tmpfs failed (${(error as Error).message}): ` +
+      throw new DomainError('unavailable', `${reason}; mounting a new tmpfs failed (${(error as Error).message}): ` +
         `the driver writes nothing until its data root is a tmpfs again — check the node's mounts, then restart the driver Pod`);
     }
     this.logger.warn({ dataRoot: this.dataRoot.path },

@@ -1,7 +1,6 @@
 import { rmdir } from 'node:fs/promises';
-import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { CsiError } from '../csi/csi-error';
+import { DomainError } from '../domain-error';
 import type { TokenVerifier } from '../issuance/ports';
 import { DataRootLostError, type DataRoot } from '../storage/data-root';
 import { VolumeLayout } from '../storage/volume-layout';
@@ -38,7 +37,7 @@ export interface VolumeIdentity {
 }
 
 export interface VolumeManager {
-  publish(req: PublishRequest): Promise<void>; // throws CsiError
+  publish(req: PublishRequest): Promise<void>; // throws DomainError
   unpublish(volumeId: string, targetPath: string): Promise<void>;
   ready(): Promise<{ ready: boolean; reason?: string }>;
 }
@@ -91,7 +90,7 @@ export class DefaultVolumeManager implements VolumeManager {
       done('ok');
     } catch (error) {
       done('error');
-      throw asCsiError(error, `publishing volume ${req.volumeId}`);
+      throw asDomainError(error, `publishing volume ${req.volumeId}`);
     }
   }
 
@@ -101,7 +100,7 @@ export class DefaultVolumeManager implements VolumeManager {
       await this.deps.mutex.run(volumeId, () => this.unpublishLocked(volumeId, targetPath));
       this.deps.logger.info({ volumeId }, 'volume unpublished');
     } catch (error) {
-      throw asCsiError(error, `unpublishing volume ${volumeId}`);
+      throw asDomainError(error, `unpublishing volume ${volumeId}`);
     }
   }
 
@@ -120,7 +119,7 @@ export class DefaultVolumeManager implements VolumeManager {
     if (mismatch) throw mismatch;
     const state = await targets.classify(req.targetPath, req.volumeId);
     if (state === 'foreign') {
-      throw new CsiError(status.FAILED_PRECONDITION,
+      throw new DomainError('precondition-failed',
         `target_path ${req.targetPath} is already a mount point of something else; refusing to mount over it`);
     }
     if (state === 'stale') await checkStaleBindIdentity(req);
@@ -163,7 +162,7 @@ export class DefaultVolumeManager implements VolumeManager {
     await mounter.bindReadOnly(this.layout.dataDir(volumeId), targetPath);
     if ((await targets.classify(targetPath, volumeId)) !== 'ours') {
       await mounter.unmount(targetPath).catch(() => undefined);
-      throw new CsiError(status.INTERNAL, `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
+      throw new DomainError('internal', `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
     }
   }
 
@@ -171,7 +170,7 @@ export class DefaultVolumeManager implements VolumeManager {
     const { store, targets, mounter, logger } = this.deps;
     const previous = (await store.read(volumeId)) as ManagedVolume | undefined;
     if (previous && previous.targetPath !== targetPath) {
-      throw new CsiError(status.FAILED_PRECONDITION,
+      throw new DomainError('precondition-failed',
         `volume ${volumeId} is published at another target path; ${targetPath} is left alone and nothing was changed`);
     }
     this.deps.renewer.cancel(volumeId);
@@ -218,8 +217,9 @@ async function removeEmptyTarget(targetPath: string): Promise<void> {
   });
 }
 
-function asCsiError(error: unknown, doing: string): CsiError {
-  if (error instanceof CsiError) return error;
-  if (error instanceof DataRootLostError) return new CsiError(status.UNAVAILABLE, `${doing}: ${error.message}`);
-  return new CsiError(status.INTERNAL, `${doing}: ${(error as Error)?.message ?? String(error)}`);
+/** Every failure leaves the manager as a DomainError; an unexpected one names what was being done. */
+function asDomainError(error: unknown, doing: string): DomainError {
+  if (error instanceof DomainError) return error;
+  if (error instanceof DataRootLostError) return new DomainError('unavailable', `${doing}: ${error.message}`);
+  return new DomainError('internal', `${doing}: ${(error as Error)?.message ?? String(error)}`);
 }

@@ -2,6 +2,8 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { NoCaBundle } from '../../ca-bundle/ca-bundle-watcher';
 import { CsiError } from '../../csi/csi-error';
+import { GRPC_STATUS_OF } from '../../csi/domain-status';
+import { DomainError } from '../../domain-error';
 import { PendingRequests } from '../../issuance/pending-requests';
 import type { IssuanceEvents, PodRef } from '../../issuance/ports';
 import { StaticIssuerSource } from '../../issuance/static-issuer-source';
@@ -108,11 +110,12 @@ export function publishRequest(volumeId: string, overrides: Partial<PublishReque
   };
 }
 
+/** The failure as kubelet sees it: a DomainError mapped to its status as the CSI edge does. */
 export async function expectCsiError(promise: Promise<unknown>): Promise<CsiError> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof CsiError) return error;
+    if (error instanceof DomainError) return new CsiError(GRPC_STATUS_OF[error.kind], error.message);
     throw error;
   }
   throw new Error('expected a CsiError');
