@@ -2,7 +2,7 @@ import { DomainError } from '../domain-error';
 import type { TokenVerifier } from '../issuance/ports';
 import { RENEWAL_TOKEN_KEY, isIssued, type ManagedVolume } from './managed-volume';
 import { spiffeIdsShownAt } from './target-guard';
-import type { PublishRequest } from './volume-manager';
+import type { PublishRequest } from './volume-request';
 
 /**
  * A volume belongs to the Pod it was first published for: a later publish of the same volume_id

@@ -13,28 +13,10 @@ import type { TargetGuard, TargetState } from './target-guard';
 import { acceptPresentedToken, bindingMismatch, checkStaleBindIdentity } from './volume-binding';
 import type { VolumeIssuance } from './volume-issuance';
 import type { VolumeMetrics } from './volume-metrics';
+import type { PublishRequest } from './volume-request';
 
 /** The contract seam the gRPC Node service calls (docs/module-contracts.md, "Driver seams"). */
 export const VOLUME_MANAGER = Symbol('VOLUME_MANAGER');
-
-export interface PublishRequest {
-  volumeId: string;
-  targetPath: string;
-  volumeContext: Record<string, string>;
-  fsGroup?: number; // resolved from attribute or volume_mount_group
-  identity: VolumeIdentity;
-}
-
-/** Who the volume is for: from the Pod's ServiceAccount token, checked against the Pod info. */
-export interface VolumeIdentity {
-  namespace: string;
-  serviceAccount: string;
-  spiffeId: string;
-  token: string;
-  tokenExpiresAt?: Date;
-  podName?: string;
-  podUid?: string;
-}
 
 export interface VolumeManager {
   publish(req: PublishRequest): Promise<void>; // throws DomainError

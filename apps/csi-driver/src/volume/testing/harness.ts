@@ -20,7 +20,8 @@ import { KeyedMutex } from '../keyed-mutex';
 import { Renewer } from '../renewer';
 import { resumeVolumes } from '../resume';
 import { TargetGuard } from '../target-guard';
-import { DefaultVolumeManager, type PublishRequest } from '../volume-manager';
+import { DefaultVolumeManager } from '../volume-manager';
+import type { PublishRequest } from '../volume-request';
 import { VolumeIssuance } from '../volume-issuance';
 import { VolumeMetrics } from '../volume-metrics';
 
