@@ -20,6 +20,9 @@ export interface RenewerDeps {
   now?: () => number;
 }
 
+/** How failed renewals back off; production keeps Backoff's defaults, tests shorten and un-jitter them. */
+export const RENEWAL_BACKOFF = Symbol('RENEWAL_BACKOFF');
+
 const KEY_PREFIX = 'renew:';
 
 /**

@@ -15,6 +15,8 @@ export interface SvidFileNames {
 
 /** When a certificate valid from notBefore to notAfter should be renewed. */
 export type RenewalPolicy = (notBefore: Date, notAfter: Date) => Date;
+/** Production: nextRenewalTime (2/3 of the lifetime, jittered); tests pin the jitter to 0. */
+export const RENEWAL_POLICY = Symbol('RENEWAL_POLICY');
 
 export interface VolumeIssuanceDeps {
   nodeId: string;

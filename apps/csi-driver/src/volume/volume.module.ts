@@ -17,6 +17,7 @@ import {
 } from '../issuance/ports';
 import { StaticIssuerSource } from '../issuance/static-issuer-source';
 import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuance/svid-issuer';
+import type { BackoffOptions } from '../scheduler/backoff';
 import { nextRenewalTime } from '../scheduler/renewal-time';
 import { SCHEDULER } from '../scheduler/scheduler';
 import type { DataRoot } from '../storage/data-root';
@@ -25,11 +26,11 @@ import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '..
 import { CaRotation } from './ca-rotation';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
-import { Renewer } from './renewer';
+import { RENEWAL_BACKOFF, Renewer } from './renewer';
 import { resumeVolumes } from './resume';
 import type { MetadataStore, Mounter, Scheduler, SvidFileWriter } from './seams';
 import { TargetGuard } from './target-guard';
-import { VolumeIssuance } from './volume-issuance';
+import { RENEWAL_POLICY, VolumeIssuance, type RenewalPolicy } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
 import { VolumeMetrics } from './volume-metrics';
 
@@ -95,7 +96,7 @@ const defaults: Provider[] = [
     useFactory: (o: DriverOptions) => new StaticIssuerSource({ name: o.issuerName, kind: o.issuerKind, group: o.issuerGroup }),
     inject: [OPTIONS],
   },
-  { provide: CA_BUNDLE_SOURCE, useValue: new NoCaBundle() },
+  { provide: CA_BUNDLE_SOURCE, useFactory: () => new NoCaBundle() },
   {
     provide: CERTIFICATE_REQUEST_GATEWAY,
     useFactory: (conn: KubeConnection, o: DriverOptions) => new KubeCertificateRequestGateway(conn, o.nodeId),
@@ -121,8 +122,11 @@ const defaults: Provider[] = [
     useFactory: (o: DriverOptions, registry?: Registry) => new VolumeMetrics(registry ?? register, o.nodeId),
     inject: [OPTIONS, { token: METRICS_REGISTRY, optional: true }],
   },
-  { provide: PendingRequests, useValue: new PendingRequests() },
-  { provide: KeyedMutex, useValue: new KeyedMutex() },
+  { provide: RENEWAL_POLICY, useValue: ((notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter))) satisfies RenewalPolicy },
+  { provide: RENEWAL_BACKOFF, useValue: {} satisfies BackoffOptions },
+  // Factories, not values: each app (a restarted driver in a test, too) starts with its own state.
+  { provide: PendingRequests, useFactory: () => new PendingRequests() },
+  { provide: KeyedMutex, useFactory: () => new KeyedMutex() },
   {
     provide: SvidIssuer,
     useFactory: (s: IssuanceSettings, g: CertificateRequestGateway, i: IssuerSource, p: PendingRequests, l: Logger) =>
@@ -132,22 +136,23 @@ const defaults: Provider[] = [
   {
     provide: VolumeIssuance,
     useFactory: (o: DriverOptions, issuer: SvidIssuer, gateway: CertificateRequestGateway, writer: SvidFileWriter,
-      store: MetadataStore, caBundle: CaBundleSource, events: IssuanceEvents, metrics: VolumeMetrics, logger: Logger) =>
+      store: MetadataStore, caBundle: CaBundleSource, events: IssuanceEvents, metrics: VolumeMetrics, logger: Logger,
+      renewalTime: RenewalPolicy) =>
       new VolumeIssuance({
         nodeId: o.nodeId,
         fileNames: { certificate: o.fileNameCertificate, key: o.fileNameKey, ca: o.fileNameCa },
         issuer, gateway, writer, store, caBundle, events, metrics, logger,
-        renewalTime: (notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter)),
+        renewalTime,
       }),
     inject: [OPTIONS, SvidIssuer, CERTIFICATE_REQUEST_GATEWAY, SVID_WRITER, METADATA_STORE, CA_BUNDLE_SOURCE,
-      ISSUANCE_EVENTS, VolumeMetrics, LOGGER],
+      ISSUANCE_EVENTS, VolumeMetrics, LOGGER, RENEWAL_POLICY],
   },
   {
     provide: Renewer,
     useFactory: (scheduler: Scheduler, store: MetadataStore, issuance: VolumeIssuance, mutex: KeyedMutex,
-      metrics: VolumeMetrics, logger: Logger, keeper: DataRootKeeper) =>
-      new Renewer({ scheduler, store, issuance, mutex, metrics, logger, keeper }),
-    inject: [SCHEDULER, METADATA_STORE, VolumeIssuance, KeyedMutex, VolumeMetrics, LOGGER, DataRootKeeper],
+      metrics: VolumeMetrics, logger: Logger, keeper: DataRootKeeper, backoff: BackoffOptions) =>
+      new Renewer({ scheduler, store, issuance, mutex, metrics, logger, keeper, backoff }),
+    inject: [SCHEDULER, METADATA_STORE, VolumeIssuance, KeyedMutex, VolumeMetrics, LOGGER, DataRootKeeper, RENEWAL_BACKOFF],
   },
   {
     provide: VOLUME_MANAGER,
