@@ -3,7 +3,7 @@ import { mkdir, rm, symlink } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DomainError } from '../domain-error';
 import { DataRoot } from '../storage/data-root';
-import { FakeMounter } from '../storage/fake-mounter';
+import { FakeMounter } from '../storage/testing/fake-mounter';
 import { LinuxMounter } from '../storage/mounter';
 import { MountSandbox, ROOT_ONLY, isRoot } from '../storage/testing/mount-sandbox';
 import { TargetGuard } from './target-guard';

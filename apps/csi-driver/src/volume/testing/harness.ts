@@ -11,12 +11,8 @@ import { FakeRequestBackend } from '../../issuance/testing/fake-request-backend'
 import { TestCa } from '../../issuance/testing/test-ca';
 import type { BackoffOptions } from '../../scheduler/backoff';
 import { nextRenewalTime } from '../../scheduler/renewal-time';
-import { DataRoot } from '../../storage/data-root';
-import { FakeMounter } from '../../storage/fake-mounter';
-import { InMemoryMetadataStore } from '../../storage/in-memory-metadata-store';
 import { StorageModule } from '../../storage/storage.module';
-import { InMemorySvidFiles } from '../../storage/svid-files';
-import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '../../storage/tokens';
+import { createInMemoryStorage, useInMemoryStorage, type InMemoryStorage } from '../../storage/testing/in-memory-storage';
 import { RENEWAL_BACKOFF, Renewer } from '../renewer';
 import { RENEWAL_POLICY, type RenewalPolicy } from '../volume-issuance';
 import { VOLUME_MANAGER, type DefaultVolumeManager } from '../volume-manager';
@@ -34,18 +30,14 @@ export class RecordedEvents implements IssuanceEvents {
 }
 
 /** The long-lived world a driver runs in: API side, tmpfs contents and mounts survive "restarts". */
-export interface World {
+export interface World extends InMemoryStorage {
   backend: FakeRequestBackend;
-  files: InMemorySvidFiles;
-  store: InMemoryMetadataStore;
-  mounter: FakeMounter;
 }
 
 export async function createWorld(): Promise<World> {
-  const files = new InMemorySvidFiles();
-  const mounter = new FakeMounter();
-  mounter.preMount({ path: DATA_ROOT_PATH, fsType: 'tmpfs', source: 'tmpfs', readOnly: false });
-  return { backend: new FakeRequestBackend(await TestCa.create()), files, store: new InMemoryMetadataStore(files), mounter };
+  const storage = createInMemoryStorage();
+  storage.mounter.preMount({ path: DATA_ROOT_PATH, fsType: 'tmpfs', source: 'tmpfs', readOnly: false });
+  return { ...storage, backend: new FakeRequestBackend(await TestCa.create()) };
 }
 
 export interface DriverOptions {
@@ -70,10 +62,10 @@ export async function startDriver(world: World, options: DriverOptions = {}) {
     '--key-algorithm=ecdsa-p256', '--certificate-request-duration=1h',
     `--issuance-timeout=${options.issuanceTimeoutMs ?? 5_000}ms`,
   ]);
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [
       ConfigModule.forRoot(driverOptions, pino({ level: 'silent' })),
-      StorageModule.forRoot({ dataRoot: DATA_ROOT_PATH, inMemory: true }),
+      StorageModule.forRoot({ dataRoot: DATA_ROOT_PATH }),
       VolumeModule.forRoot({
         overrides: [
           { provide: CERTIFICATE_REQUEST_GATEWAY, useValue: world.backend },
@@ -86,13 +78,8 @@ export async function startDriver(world: World, options: DriverOptions = {}) {
         ],
       }),
     ],
-  })
-    .overrideProvider(MOUNTER).useValue(world.mounter)
-    .overrideProvider(DATA_ROOT).useValue(new DataRoot(world.mounter, DATA_ROOT_PATH))
-    .overrideProvider(METADATA_STORE).useValue(world.store)
-    .overrideProvider(SVID_WRITER).useValue(world.files)
-    .overrideProvider(SVID_READER).useValue(world.files)
-    .compile();
+  });
+  const moduleRef = await useInMemoryStorage(builder, world, DATA_ROOT_PATH).compile();
   return {
     manager: moduleRef.get<DefaultVolumeManager>(VOLUME_MANAGER),
     renewer: moduleRef.get(Renewer),
