@@ -36,9 +36,8 @@ export class KubeCertificateRequestGateway implements CertificateRequestGateway 
     }
   }
 
-  /** Served from the node's shared request informer; resourceVersion is implied by its cache. */
-  watch(namespace: string, name: string, _resourceVersion: string | undefined,
-    onEvent: (event: RequestWatchEvent) => void): () => void {
+  /** Served from the node's shared request informer (RequestWatchHub). */
+  watch(namespace: string, name: string, onEvent: (event: RequestWatchEvent) => void): () => void {
     return this.requests.watch(namespace, name, onEvent);
   }
 

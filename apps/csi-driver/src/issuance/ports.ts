@@ -50,9 +50,12 @@ export type RequestWatchEvent =
 export interface CertificateRequestGateway {
   createAs(token: string, request: CertificateRequest): Promise<CertificateRequest>;
   get(namespace: string, name: string): Promise<CertificateRequest | undefined>;
-  /** Watches one request from `resourceVersion`; returns a function that stops the watch. */
-  watch(namespace: string, name: string, resourceVersion: string | undefined,
-    onEvent: (event: RequestWatchEvent) => void): () => void;
+  /**
+   * Watches one request: its current state first (when known, asynchronously), then every change,
+   * until the returned function is called. No resourceVersion: the shared informer's cache is the
+   * starting point, so a change that landed before the call is not lost.
+   */
+  watch(namespace: string, name: string, onEvent: (event: RequestWatchEvent) => void): () => void;
   list(namespace: string, labelSelector: string): Promise<CertificateRequest[]>;
   /** NotFound counts as success. */
   delete(namespace: string, name: string): Promise<void>;
