@@ -1,44 +1,15 @@
 // The narrow outside world the issuance code needs. Each port has one production adapter
 // (Kubernetes, flags, CA watcher) and a small fake for tests, so issuance logic never talks to
 // the API client directly.
+import type { CertificateRequest } from '@spiffe-csi/kubernetes';
+
+/** The Kubernetes library's CertificateRequest: one type from the API client to the waiter, no casts. */
+export type { CertificateRequest };
 
 export interface IssuerRef {
   name: string;
   kind: string;
   group: string;
-}
-
-export interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-
-/** The cert-manager CertificateRequest fields the driver reads or writes. */
-export interface CertificateRequest {
-  apiVersion: 'cert-manager.io/v1';
-  kind: 'CertificateRequest';
-  metadata: {
-    name?: string;
-    generateName?: string;
-    namespace: string;
-    uid?: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string }[];
-  };
-  spec: {
-    request: string; // base64 of the CSR PEM bytes
-    issuerRef: IssuerRef;
-    duration?: string;
-    usages?: string[];
-    isCA?: boolean;
-    username?: string;
-  };
-  status?: { conditions?: Condition[]; certificate?: string; ca?: string; failureTime?: string };
 }
 
 export type RequestWatchEvent =

@@ -15,7 +15,7 @@ export function waitForRequestOutcome(
   initial: CertificateRequest,
   timeoutMs: number,
 ): Promise<WaitResult> {
-  const namespace = initial.metadata.namespace;
+  const namespace = initial.metadata.namespace!;
   const name = initial.metadata.name!;
   return new Promise<WaitResult>((resolve) => {
     let lastReason = 'not yet approved';

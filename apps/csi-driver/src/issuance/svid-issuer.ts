@@ -129,7 +129,7 @@ export class SvidIssuer {
     });
     this.pending.set(target.volumeId, {
       requestName: created.metadata.name!,
-      namespace: created.metadata.namespace,
+      namespace: target.namespace,
       key,
       spiffeId: target.spiffeId,
       createdAt: new Date(),

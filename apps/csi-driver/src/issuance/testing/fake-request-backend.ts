@@ -1,4 +1,5 @@
-import type { CertificateRequest, CertificateRequestGateway, Condition, RequestWatchEvent, TokenVerifier } from '../ports';
+import type { CertificateRequestCondition } from '@spiffe-csi/kubernetes';
+import type { CertificateRequest, CertificateRequestGateway, RequestWatchEvent, TokenVerifier } from '../ports';
 import type { Tamper, TestCa } from './test-ca';
 
 type Watcher = { key: string; onEvent: (event: RequestWatchEvent) => void };
@@ -90,7 +91,7 @@ export class FakeRequestBackend implements CertificateRequestGateway, TokenVerif
     return [...this.objects.values()].map((o) => o.metadata.name!);
   }
 
-  setConditions(key: string, ...conditions: Condition[]): void {
+  setConditions(key: string, ...conditions: CertificateRequestCondition[]): void {
     const current = this.objects.get(key);
     if (!current) return;
     const next = structuredClone(current);
