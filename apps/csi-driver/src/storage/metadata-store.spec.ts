@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryMetadataStore } from './testing/in-memory-metadata-store';
 import { FileMetadataStore } from './metadata-store';
 import { InMemorySvidFiles } from './testing/in-memory-svid-files';
-import { REDACTED, VolumeMetadata, redactMetadata } from './volume-metadata';
+import { REDACTED } from '@spiffe-csi/config';
+import { VolumeMetadata, redactMetadata } from './volume-metadata';
 
 const TOKEN_KEY = 'csi.storage.k8s.io/serviceAccount.tokens';
 

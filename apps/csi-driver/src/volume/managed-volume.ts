@@ -1,6 +1,6 @@
 import type { IssuanceTarget } from '../issuance/svid-issuer';
 import { CONTEXT_POD_NAME, CONTEXT_POD_UID } from '../csi/volume-context-keys';
-import type { VolumeMetadata } from './seams';
+import type { VolumeMetadata } from './ports';
 import type { VolumeIdentity } from './volume-request';
 
 // The Pod's token lives in the volume context, under a key the metadata store's redaction masks

@@ -3,7 +3,7 @@ import { Backoff, type BackoffOptions } from '../scheduler/backoff';
 import type { DataRootKeeper } from './data-root-keeper';
 import type { KeyedMutex } from './keyed-mutex';
 import { tokenExpired, type ManagedVolume } from './managed-volume';
-import type { MetadataStore, Scheduler } from './seams';
+import type { MetadataStore, Scheduler } from './ports';
 import type { VolumeIssuance } from './volume-issuance';
 import type { VolumeMetrics } from './volume-metrics';
 
@@ -78,7 +78,7 @@ export class Renewer {
         return this.retryLater(volumeId);
       }
       try {
-        const renewed = await this.deps.issuance.issue(meta);
+        const renewed = await this.deps.issuance.issueAndStore(meta);
         this.backoffs.get(volumeId)?.reset();
         this.scheduleFrom(renewed);
         this.deps.logger.info({ volumeId, nextIssuanceTime: renewed.nextIssuanceTime }, 'volume renewed');

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { isIssued, type ManagedVolume } from './managed-volume';
 import type { Renewer } from './renewer';
-import type { MetadataStore } from './seams';
+import type { MetadataStore } from './ports';
 
 /**
  * After a restart: every volume that has metadata and a certificate goes back on the renewal

@@ -4,7 +4,7 @@ import { parseCertificateChain } from '@spiffe-csi/crypto';
 import { DomainError } from '../domain-error';
 import { AtomicWriter } from '../storage/atomic-writer';
 import type { DataRoot } from '../storage/data-root';
-import type { Mounter } from './seams';
+import type { Mounter } from './ports';
 
 /**
  * What is mounted at a target path, seen from this volume:

@@ -4,7 +4,7 @@ import type { CertificateRequestGateway, IssuanceEvents } from '../issuance/port
 import type { SvidIssuer } from '../issuance/svid-issuer';
 import { issuanceTarget, type ManagedVolume } from './managed-volume';
 import { pruneOldRequests, type PruneScope } from './old-requests';
-import type { MetadataStore, SvidFileWriter } from './seams';
+import type { MetadataStore, SvidFileWriter } from './ports';
 import type { VolumeMetrics } from './volume-metrics';
 
 export interface SvidFileNames {
@@ -47,7 +47,7 @@ export class VolumeIssuance {
     await Promise.all(this.pruning);
   }
 
-  async issue(meta: ManagedVolume): Promise<ManagedVolume> {
+  async issueAndStore(meta: ManagedVolume): Promise<ManagedVolume> {
     const { issuer, writer, store, metrics, fileNames } = this.deps;
     const target = issuanceTarget(meta);
     if (typeof target === 'string') throw new Error(`volume ${meta.volumeId} cannot be issued: ${target}`);

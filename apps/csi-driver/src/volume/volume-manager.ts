@@ -8,7 +8,7 @@ import type { DataRootKeeper } from './data-root-keeper';
 import type { KeyedMutex } from './keyed-mutex';
 import { isIssued, withIdentity, type ManagedVolume } from './managed-volume';
 import type { Renewer } from './renewer';
-import type { MetadataStore, Mounter } from './seams';
+import type { MetadataStore, Mounter } from './ports';
 import type { TargetGuard, TargetState } from './target-guard';
 import { acceptPresentedToken, bindingMismatch, checkStaleBindIdentity } from './volume-binding';
 import type { VolumeIssuance } from './volume-issuance';
@@ -120,7 +120,7 @@ export class DefaultVolumeManager implements VolumeManager {
     const issue = !isIssued(previous) || state === 'stale';
     try {
       await store.write(meta);
-      if (issue) meta = await this.deps.issuance.issue(meta);
+      if (issue) meta = await this.deps.issuance.issueAndStore(meta);
       await this.mountAt(req.volumeId, req.targetPath, state);
     } catch (error) {
       // A volume that never got a certificate leaves nothing behind; the pending request (kept by

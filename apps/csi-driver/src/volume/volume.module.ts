@@ -28,7 +28,7 @@ import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { RENEWAL_BACKOFF, Renewer } from './renewer';
 import { resumeVolumes } from './resume';
-import type { MetadataStore, Mounter, Scheduler, SvidFileWriter } from './seams';
+import type { MetadataStore, Mounter, Scheduler, SvidFileWriter } from './ports';
 import { TargetGuard } from './target-guard';
 import { RENEWAL_POLICY, VolumeIssuance, type RenewalPolicy } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
