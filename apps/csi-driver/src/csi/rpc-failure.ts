@@ -3,6 +3,7 @@ import { RpcException } from '@nestjs/microservices';
 import { DomainError } from '../domain-error';
 import { CsiError } from './csi-error';
 import { GRPC_STATUS_OF } from './domain-status';
+import { scrub, sensitiveValuesOf } from './redact';
 
 /** What the client sees (code + message) and what the log gets (detail, never sent). */
 export interface RpcFailure {
@@ -80,6 +81,14 @@ export function logLevelFor(code: status): 'warn' | 'error' {
   return EXPECTED_CODES.has(code) ? 'warn' : 'error';
 }
 
-export function toRpcException(failure: RpcFailure): RpcException {
-  return new RpcException({ code: failure.code, message: failure.message });
+/**
+ * The failure as it may leave the handler: toRpcFailure with every secret the request carried
+ * scrubbed from the message and the detail (lower layers may have echoed a token in their text).
+ */
+export function publicFailure(err: unknown, rpc: string, request: unknown): RpcFailure {
+  const failure = toRpcFailure(err, rpc);
+  const secrets = sensitiveValuesOf(request);
+  const scrubbed: RpcFailure = { code: failure.code, message: scrub(failure.message, secrets) };
+  if (failure.detail !== undefined) scrubbed.detail = scrub(failure.detail, secrets);
+  return scrubbed;
 }
