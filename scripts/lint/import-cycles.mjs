@@ -1,6 +1,7 @@
 // Fails when any TypeScript file reaches itself through its imports (type-only imports count:
-// a type cycle is still two modules that cannot be read, moved or tested apart). Run by
-// `npm run lint`. Uses the TypeScript compiler's own import scanner and module resolution, so
+// a type cycle is still two modules that cannot be read, moved or tested apart), and when product
+// folders do (apps/<app>/src/<folder>, libs/<lib>: e.g. csi -> volume -> issuance -> csi), tests
+// and testing/ helpers aside. Run by `npm run lint`. Uses the TypeScript compiler's own import scanner and module resolution, so
 // tsconfig `paths` (@spiffe-csi/*) resolve exactly as in the build; no extra dependency.
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
@@ -91,9 +92,30 @@ export function importCycles(root) {
   return findCycles(importGraph(files, options)).map((c) => c.map((f) => relative(root, f)));
 }
 
+const FOLDER = /^(apps\/[^/]+\/src\/[^/]+|libs\/[^/]+)\//;
+const TEST_ONLY = /\.(spec|test)\.ts$|\/(testing|test-support|test-fixtures)\//;
+
+/** The same check one level up: a folder may depend on another only if that one does not depend back. */
+export function folderCycles(root) {
+  const { files, options } = loadProject(root);
+  const folders = new Map();
+  for (const [file, targets] of importGraph(files, options)) {
+    const from = relative(root, file);
+    const folder = FOLDER.exec(from)?.[1];
+    if (!folder || TEST_ONLY.test(from)) continue;
+    const edges = folders.get(folder) ?? new Set();
+    folders.set(folder, edges);
+    for (const target of targets) {
+      const to = FOLDER.exec(relative(root, target))?.[1];
+      if (to && to !== folder) edges.add(to);
+    }
+  }
+  return findCycles(new Map([...folders].map(([k, v]) => [k, [...v]])));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  const cycles = importCycles(root);
+  const cycles = [...importCycles(root), ...folderCycles(root)];
   for (const cycle of cycles) console.error(`import cycle between: ${cycle.join(', ')}`);
   if (cycles.length > 0) {
     console.error(`${cycles.length} import cycle(s): make the dependency go one way (see docs/module-contracts.md)`);

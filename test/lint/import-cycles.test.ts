@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error: a plain .mjs lint script without type declarations
-import { importCycles } from '../../scripts/lint/import-cycles.mjs';
+import { folderCycles, importCycles } from '../../scripts/lint/import-cycles.mjs';
 
 /** A throwaway project: tsconfig with the repo's @spiffe-csi/* path style plus the given files. */
 function project(files: Record<string, string>): string {
@@ -24,8 +24,21 @@ describe('the import cycle check run by npm run lint', () => {
   let root: string | undefined;
   afterEach(() => root && rmSync(root, { recursive: true, force: true }));
 
-  it('finds no cycle in this repository', () => {
+  it('finds no cycle in this repository, between files or between product folders', () => {
     expect(importCycles(join(__dirname, '../..'))).toEqual([]);
+    expect(folderCycles(join(__dirname, '../..'))).toEqual([]);
+  });
+
+  it('reports folders that depend on each other, but not through tests or testing/ helpers', () => {
+    root = project({
+      'apps/d/src/csi/edge.ts': "import { run } from '../volume/manager';\nexport const edge = run;\n",
+      'apps/d/src/volume/manager.ts': "export const run = () => 1;\n",
+      'apps/d/src/volume/testing/harness.ts': "import { edge } from '../../csi/edge';\nexport const h = edge;\n",
+      'apps/d/src/volume/manager.spec.ts': "import { edge } from '../csi/edge';\nexport const s = edge;\n",
+    });
+    expect(folderCycles(root)).toEqual([]);
+    writeFileSync(join(root, 'apps/d/src/volume/error.ts'), "import { edge } from '../csi/edge';\nexport const e = edge;\n");
+    expect(folderCycles(root)).toEqual([['apps/d/src/csi', 'apps/d/src/volume']]);
   });
 
   it('reports a cycle made only of type imports', () => {

@@ -16,7 +16,7 @@ import {
   CONTEXT_POD_NAMESPACE,
   CONTEXT_POD_UID,
   CONTEXT_SERVICE_ACCOUNT_NAME,
-} from './volume-context-keys';
+} from '../volume/volume-context-keys';
 
 export const READONLY_REQUIRED_MESSAGE = "pod.spec.volumes[].csi.readOnly must be set to 'true'";
 

@@ -1,5 +1,5 @@
 import type { IssuanceTarget } from '../issuance/svid-issuer';
-import { CONTEXT_POD_NAME, CONTEXT_POD_UID } from '../csi/volume-context-keys';
+import { CONTEXT_POD_NAME, CONTEXT_POD_UID } from './volume-context-keys';
 import type { VolumeMetadata } from './ports';
 import type { VolumeIdentity } from './volume-request';
 
