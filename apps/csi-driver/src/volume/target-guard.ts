@@ -1,9 +1,11 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
 import { parseCertificateChain } from '@spiffe-csi/crypto';
 import { DomainError } from '../domain-error';
 import { AtomicWriter } from '../storage/atomic-writer';
 import type { DataRoot } from '../storage/data-root';
+import { DATA_ROOT, MOUNTER } from '../storage/tokens';
 import type { Mounter } from './ports';
 
 /**
@@ -20,10 +22,11 @@ export type TargetState = 'none' | 'ours' | 'stale' | 'foreign';
  * The filesystem half of target-path confinement (the textual half, kubelet's path shape, is
  * checked in csi/target-path.ts) and the one place that decides whether a mount is ours.
  */
+@Injectable()
 export class TargetGuard {
   constructor(
-    private readonly mounter: Mounter,
-    private readonly dataRoot: Pick<DataRoot, 'path' | 'mount'>,
+    @Inject(MOUNTER) private readonly mounter: Mounter,
+    @Inject(DATA_ROOT) private readonly dataRoot: Pick<DataRoot, 'path' | 'mount'>,
   ) {}
 
   /**

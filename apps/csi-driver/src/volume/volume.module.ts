@@ -13,7 +13,7 @@ import { PendingRequests } from '../issuance/pending-requests';
 import { KubeTokenVerifier } from '../issuance/kube-token-verifier';
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERIFIER,
-  type CertificateRequestGateway, type IssuanceEvents, type IssuerSource, type TokenVerifier,
+  type CertificateRequestGateway, type IssuerSource,
 } from '../issuance/ports';
 import { StaticIssuerSource } from '../issuance/static-issuer-source';
 import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuance/svid-issuer';
@@ -22,13 +22,13 @@ import { nextRenewalTime } from '../scheduler/renewal-time';
 import { SCHEDULER } from '../scheduler/scheduler';
 import type { DataRoot } from '../storage/data-root';
 import type { SvidFileReader } from '../storage/svid-files';
-import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '../storage/tokens';
+import { DATA_ROOT, METADATA_STORE, SVID_READER, SVID_WRITER } from '../storage/tokens';
 import { CaRotation } from './ca-rotation';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { RENEWAL_BACKOFF, Renewer } from './renewer';
 import { resumeVolumes } from './resume';
-import type { MetadataStore, Mounter, Scheduler, SvidFileWriter } from './ports';
+import type { MetadataStore, Scheduler, SvidFileWriter } from './ports';
 import { TargetGuard } from './target-guard';
 import { RENEWAL_POLICY, VolumeIssuance, type RenewalPolicy } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
@@ -133,40 +133,11 @@ const defaults: Provider[] = [
       new SvidIssuer(s, g, i, p, l, new KeyPool(s.keyAlgorithm, KEY_POOL_SIZE)),
     inject: [ISSUANCE_SETTINGS, CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, PendingRequests, LOGGER],
   },
-  {
-    provide: VolumeIssuance,
-    useFactory: (o: DriverOptions, issuer: SvidIssuer, gateway: CertificateRequestGateway, writer: SvidFileWriter,
-      store: MetadataStore, caBundle: CaBundleSource, events: IssuanceEvents, metrics: VolumeMetrics, logger: Logger,
-      renewalTime: RenewalPolicy) =>
-      new VolumeIssuance({
-        nodeId: o.nodeId,
-        fileNames: { certificate: o.fileNameCertificate, key: o.fileNameKey, ca: o.fileNameCa },
-        issuer, gateway, writer, store, caBundle, events, metrics, logger,
-        renewalTime,
-      }),
-    inject: [OPTIONS, SvidIssuer, CERTIFICATE_REQUEST_GATEWAY, SVID_WRITER, METADATA_STORE, CA_BUNDLE_SOURCE,
-      ISSUANCE_EVENTS, VolumeMetrics, LOGGER, RENEWAL_POLICY],
-  },
-  {
-    provide: Renewer,
-    useFactory: (scheduler: Scheduler, store: MetadataStore, issuance: VolumeIssuance, mutex: KeyedMutex,
-      metrics: VolumeMetrics, logger: Logger, keeper: DataRootKeeper, backoff: BackoffOptions) =>
-      new Renewer({ scheduler, store, issuance, mutex, metrics, logger, keeper, backoff }),
-    inject: [SCHEDULER, METADATA_STORE, VolumeIssuance, KeyedMutex, VolumeMetrics, LOGGER, DataRootKeeper, RENEWAL_BACKOFF],
-  },
-  {
-    provide: VOLUME_MANAGER,
-    useFactory: (store: MetadataStore, mounter: Mounter, dataRoot: DataRoot, issuance: VolumeIssuance,
-      renewer: Renewer, issuer: SvidIssuer, mutex: KeyedMutex, metrics: VolumeMetrics, logger: Logger,
-      keeper: DataRootKeeper, tokens: TokenVerifier) =>
-      new DefaultVolumeManager({
-        store, mounter, dataRoot, issuance, renewer, mutex, metrics, logger, keeper, tokens,
-        targets: new TargetGuard(mounter, dataRoot),
-        forgetPending: (volumeId) => issuer.forget(volumeId),
-      }),
-    inject: [METADATA_STORE, MOUNTER, DATA_ROOT, VolumeIssuance, Renewer, SvidIssuer, KeyedMutex, VolumeMetrics, LOGGER,
-      DataRootKeeper, TOKEN_VERIFIER],
-  },
+  // Injectable classes: Nest reads their typed constructors, so no positional inject lists to keep in step.
+  VolumeIssuance,
+  Renewer,
+  TargetGuard,
+  { provide: VOLUME_MANAGER, useClass: DefaultVolumeManager },
   {
     provide: CaRotation,
     useFactory: (o: DriverOptions, source: CaBundleSource, store: MetadataStore, reader: SvidFileReader,
