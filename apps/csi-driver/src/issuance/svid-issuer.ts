@@ -1,11 +1,15 @@
 import {
   createSpiffeCsr, verifyIssuedSvid, type GeneratedKey, type KeyAlgorithm,
 } from '@spiffe-csi/crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { DomainError, type DomainErrorKind } from '../domain-error';
-import { onDemandKeys, type KeySource } from './key-pool';
+import { KEY_SOURCE, onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
-import type { CertificateRequest, CertificateRequestGateway, IssuerSource } from './ports';
+import {
+  CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, type CertificateRequest, type CertificateRequestGateway, type IssuerSource,
+} from './ports';
 import { buildCertificateRequest } from './request-builder';
 import { waitForRequestOutcome } from './request-waiter';
 
@@ -40,15 +44,20 @@ export interface IssuedSvid {
  * One issuance: fresh key → CSR → CertificateRequest (as the Pod) → watch → verify. Resumes the
  * volume's pending request when one exists, so retries never pile up requests.
  */
+@Injectable()
 export class SvidIssuer {
+  private readonly keys: KeySource;
+
   constructor(
-    private readonly settings: IssuanceSettings,
-    private readonly gateway: CertificateRequestGateway,
-    private readonly issuers: IssuerSource,
+    @Inject(ISSUANCE_SETTINGS) private readonly settings: IssuanceSettings,
+    @Inject(CERTIFICATE_REQUEST_GATEWAY) private readonly gateway: CertificateRequestGateway,
+    @Inject(ISSUER_SOURCE) private readonly issuers: IssuerSource,
     private readonly pending: PendingRequests,
-    private readonly logger: Logger,
-    private readonly keys: KeySource = onDemandKeys(settings.keyAlgorithm),
-  ) {}
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(KEY_SOURCE) keys?: KeySource,
+  ) {
+    this.keys = keys ?? onDemandKeys(settings.keyAlgorithm);
+  }
 
   async issue(target: IssuanceTarget): Promise<IssuedSvid> {
     const { request, key } = (await this.resume(target)) ?? (await this.submit(target));

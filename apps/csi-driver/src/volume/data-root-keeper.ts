@@ -1,7 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain-error';
 import type { DataRoot } from '../storage/data-root';
-import type { VolumeMetrics } from './volume-metrics';
+import { DATA_ROOT } from '../storage/tokens';
+import { VolumeMetrics } from './volume-metrics';
 
 /**
  * Recovery when the data root stops being our tmpfs (unmounted, lazily detached, mounted over).
@@ -10,13 +13,14 @@ import type { VolumeMetrics } from './volume-metrics';
  * memory only. What the old tmpfs held is out of reach: running Pods keep their (still valid)
  * files through their own bind mounts, and each volume is re-issued on kubelet's next republish.
  */
+@Injectable()
 export class DataRootKeeper {
   private remounting: Promise<void> | undefined;
 
   constructor(
-    private readonly dataRoot: Pick<DataRoot, 'path' | 'check' | 'ensureMounted'>,
-    private readonly metrics: Pick<VolumeMetrics, 'dataRootLost'>,
-    private readonly logger: Logger,
+    @Inject(DATA_ROOT) private readonly dataRoot: Pick<DataRoot, 'path' | 'check' | 'ensureMounted'>,
+    private readonly metrics: VolumeMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Resolves once the data root is our tmpfs (remounting it if needed); UNAVAILABLE if it cannot be. */

@@ -8,21 +8,17 @@ import type { Logger } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { KubeCertificateRequestGateway, PodEventRecorder } from '../issuance/kube-request-gateway';
-import { KeyPool } from '../issuance/key-pool';
+import { KEY_SOURCE, KeyPool } from '../issuance/key-pool';
 import { PendingRequests } from '../issuance/pending-requests';
 import { KubeTokenVerifier } from '../issuance/kube-token-verifier';
-import {
-  CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERIFIER,
-  type CertificateRequestGateway, type IssuerSource,
-} from '../issuance/ports';
+import { CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERIFIER } from '../issuance/ports';
 import { StaticIssuerSource } from '../issuance/static-issuer-source';
 import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuance/svid-issuer';
 import type { BackoffOptions } from '../scheduler/backoff';
 import { nextRenewalTime } from '../scheduler/renewal-time';
 import { SCHEDULER } from '../scheduler/scheduler';
-import type { DataRoot } from '../storage/data-root';
 import type { SvidFileReader } from '../storage/svid-files';
-import { DATA_ROOT, METADATA_STORE, SVID_READER, SVID_WRITER } from '../storage/tokens';
+import { METADATA_STORE, SVID_READER, SVID_WRITER } from '../storage/tokens';
 import { CaRotation } from './ca-rotation';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
@@ -108,11 +104,6 @@ const defaults: Provider[] = [
     inject: [KUBE_CONNECTION],
   },
   {
-    provide: DataRootKeeper,
-    useFactory: (dataRoot: DataRoot, metrics: VolumeMetrics, logger: Logger) => new DataRootKeeper(dataRoot, metrics, logger),
-    inject: [DATA_ROOT, VolumeMetrics, LOGGER],
-  },
-  {
     provide: ISSUANCE_EVENTS,
     useFactory: (kube: KubeClientFactory, o: DriverOptions) => new PodEventRecorder(kube.eventRecorder(o.csiDriverName)),
     inject: [KubeClientFactory, OPTIONS],
@@ -124,16 +115,17 @@ const defaults: Provider[] = [
   },
   { provide: RENEWAL_POLICY, useValue: ((notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter))) satisfies RenewalPolicy },
   { provide: RENEWAL_BACKOFF, useValue: {} satisfies BackoffOptions },
-  // Factories, not values: each app (a restarted driver in a test, too) starts with its own state.
-  { provide: PendingRequests, useFactory: () => new PendingRequests() },
-  { provide: KeyedMutex, useFactory: () => new KeyedMutex() },
   {
-    provide: SvidIssuer,
-    useFactory: (s: IssuanceSettings, g: CertificateRequestGateway, i: IssuerSource, p: PendingRequests, l: Logger) =>
-      new SvidIssuer(s, g, i, p, l, new KeyPool(s.keyAlgorithm, KEY_POOL_SIZE)),
-    inject: [ISSUANCE_SETTINGS, CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, PendingRequests, LOGGER],
+    provide: KEY_SOURCE,
+    useFactory: (s: IssuanceSettings) => new KeyPool(s.keyAlgorithm, KEY_POOL_SIZE),
+    inject: [ISSUANCE_SETTINGS],
   },
-  // Injectable classes: Nest reads their typed constructors, so no positional inject lists to keep in step.
+  // Injectable classes: Nest reads their typed constructors, so no positional inject lists to keep
+  // in step; each app (a restarted driver in a test, too) gets its own instances and state.
+  PendingRequests,
+  KeyedMutex,
+  DataRootKeeper,
+  SvidIssuer,
   VolumeIssuance,
   Renewer,
   TargetGuard,
