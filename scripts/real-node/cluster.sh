@@ -170,9 +170,12 @@ api_get() {
     "https://127.0.0.1:$api_port$1"
 }
 
+node_registered() { api_get "/api/v1/nodes/$NODE_NAME" >/dev/null 2>&1; }
+
+# Ready, and schedulable: the node lifecycle controller has lifted the not-ready taint.
 node_ready() {
   api_get "/api/v1/nodes/$NODE_NAME" 2>/dev/null |
-    python3 -c 'import json,sys; c=[x for x in json.load(sys.stdin)["status"]["conditions"] if x["type"]=="Ready"]; sys.exit(0 if c and c[0]["status"]=="True" else 1)' 2>/dev/null
+    python3 -c 'import json,sys; n=json.load(sys.stdin); c=[x for x in n["status"]["conditions"] if x["type"]=="Ready"]; t=[x for x in n["spec"].get("taints") or [] if x["key"].startswith("node.kubernetes.io/")]; sys.exit(0 if c and c[0]["status"]=="True" and not t else 1)' 2>/dev/null
 }
 
 # A kubeconfig acting as a token from tokens.csv.
@@ -246,7 +249,7 @@ start_control_plane() {
 
   spawn kube-controller-manager "$bin/kube-controller-manager" \
     --kubeconfig "$cp/kube-controller-manager.kubeconfig" \
-    --controllers daemonset,deployment,replicaset,garbagecollector,serviceaccount-token,serviceaccount,namespace \
+    --controllers daemonset,deployment,replicaset,garbagecollector,serviceaccount-token,serviceaccount,namespace,nodelifecycle \
     --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
     --leader-elect=false --port 0 --secure-port 0 --bind-address 127.0.0.1 \
     --concurrent-deployment-syncs 2 --concurrent-replicaset-syncs 2 --concurrent-gc-syncs 5
@@ -365,6 +368,16 @@ EOF
     --runtime-request-timeout 2m \
     --root-dir "$KUBELET_ROOT" --cert-dir "$node_state/kubelet/pki" \
     --hostname-override "$NODE_NAME" --node-ip 127.0.0.1 --v 1
+  wait_until "node $NODE_NAME registered" 60 node_registered || { tail -n 40 "$node_state/logs/kubelet.log" >&2; return 1; }
+  # kubelet refuses a loopback node IP ("nodeIP can't be loopback address") and then leaves the
+  # Node's addresses alone. Without an address, hostNetwork Pods get no podIP and kubelet's HTTP
+  # probes have no host to dial; with the node's real interface address they would leave loopback.
+  # So the tier records InternalIP 127.0.0.1 itself, as a cloud provider would record an address.
+  local cp_ca=$cp/pki/ca.crt
+  curl -sf --max-time 5 --cacert "$cp_ca" -H "Authorization: Bearer $(cat "$cp/admin.token")" -X PATCH \
+    -H 'Content-Type: application/merge-patch+json' \
+    -d '{"status":{"addresses":[{"type":"InternalIP","address":"127.0.0.1"},{"type":"Hostname","address":"'"$NODE_NAME"'"}]}}' \
+    "https://127.0.0.1:$api_port/api/v1/nodes/$NODE_NAME/status" >/dev/null
   wait_until "node $NODE_NAME Ready" 120 node_ready || { tail -n 40 "$node_state/logs/kubelet.log" >&2; return 1; }
 }
 
