@@ -80,13 +80,16 @@ export function chartValues(extra: string[] = []): string[] {
   ];
 }
 
+/** --set, or --set-string where a value must stay a string (image tags, env values like "36443"). */
+const setArgs = (values: string[]) => values.flatMap((s) => [/^[^=]*\.(tag|value)=/.test(s) ? '--set-string' : '--set', s]);
+
 export function helmInstall(extra: string[] = []): string {
-  const sets = chartValues(extra).flatMap((s) => ['--set', s]);
+  const sets = setArgs(chartValues(extra));
   return helmRun(['install', RELEASE, CHART, '--namespace', RELEASE_NAMESPACE, '--create-namespace', ...sets]);
 }
 
 export function helmTemplate(extra: string[] = [], showOnly?: string): string {
-  const sets = chartValues(extra).flatMap((s) => ['--set', s]);
+  const sets = setArgs(chartValues(extra));
   return helmRun(['template', RELEASE, CHART, '--namespace', RELEASE_NAMESPACE, ...sets, ...(showOnly ? ['--show-only', showOnly] : [])]);
 }
 
