@@ -113,10 +113,20 @@ cgroup_pids() {
   find "$h/$NODE_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u
 }
 
+# The init PIDs of our containerd's tasks (a container whose cgroup escaped ours still ends here).
+our_task_pids() {
+  [ -S "$(containerd_sock)" ] || return 0
+  timeout 10 ctr --address "$(containerd_sock)" -n k8s.io tasks ls 2>/dev/null | awk 'NR > 1 && $2 > 0 { print $2 }'
+}
+
 kill_tier_processes() {
-  local name
+  local name tasks
+  tasks=$(our_task_pids)
   # Kubelet first (it would restart containers), then the runtime, then the control plane.
-  for name in kubelet containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do
+  stop_pid_file "$node_state/pids/kubelet.pid"
+  # shellcheck disable=SC2086
+  [ -z "$tasks" ] || kill -KILL $tasks 2>/dev/null || true
+  for name in containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do
     stop_pid_file "$node_state/pids/$name.pid"
   done
   local i pids
@@ -339,10 +349,12 @@ authorization:
 featureGates:
   CSIServiceAccountToken: true
 cgroupDriver: cgroupfs
-# No QoS cgroup hierarchy and no node-allocatable enforcement: this VM's root cannot set the
-# resource limits they need (no CAP_SYS_RESOURCE), and containers nest under the tier's cgroup.
-cgroupsPerQOS: false
-enforceNodeAllocatable: []
+# kubelet's QoS cgroups (kubepods, burstable, besteffort, pod<uid>) under the tier's own cgroup, so
+# every container nests below it: without a cgroup parent containerd would put them at /k8s.io/<id>,
+# beside other users' containers and out of reach of real-node.sh down.
+cgroupsPerQOS: true
+cgroupRoot: /$NODE_CGROUP
+enforceNodeAllocatable: [pods]
 failSwapOn: false
 # No iptables chains: nothing here routes anything (loopback only, no kube-proxy).
 makeIPTablesUtilChains: false
