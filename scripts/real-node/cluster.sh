@@ -374,7 +374,9 @@ fileCheckFrequency: 20s
 volumeStatsAggPeriod: 0s
 rotateCertificates: false
 EOF
-  spawn kubelet "$bin/kubelet" --config "$node_state/kubelet/config.yaml" \
+  # AWS_EC2_METADATA_DISABLED: kubelet's in-tree ECR credential provider otherwise asks the cloud
+  # metadata address 169.254.169.254 for credentials at start (caught by the loopback check).
+  spawn kubelet env AWS_EC2_METADATA_DISABLED=true "$bin/kubelet" --config "$node_state/kubelet/config.yaml" \
     --kubeconfig "$cp/kubelet.kubeconfig" \
     --container-runtime remote --container-runtime-endpoint "unix://$(containerd_sock)" \
     --runtime-request-timeout 2m \

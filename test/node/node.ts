@@ -1,17 +1,16 @@
 // What the checks use to look at the node the way a user (or crictl) would: the API server for
-// objects and Events, the CRI runtime for exec (ctr against the tier's containerd socket) and
+// objects and Events, the CRI runtime for exec (ExecSync on the tier's containerd socket) and
 // kubelet's CRI log files for container logs, /proc/self/mountinfo for the host's mounts.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+import { credentials, loadPackageDefinition, type ChannelCredentials } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { inject } from 'vitest';
 import { CHART, helm } from '../chart/helm';
 import { readApiserverState, RealCluster, type Manifest } from '../real/cluster';
-
-const execFileP = promisify(execFile);
 
 export const ENV = inject('nodeEnv');
 export const SKIP_REASON = inject('nodeSkipReason');
@@ -194,16 +193,30 @@ export function containerId(pod: PodObject, container: string): string {
   return id.replace(/^containerd:\/\//, '');
 }
 
-/** Exec in a running container through the CRI runtime (ctr task exec), as its own user. */
+type ExecSync = (req: { container_id: string; cmd: string[]; timeout: number },
+  cb: (err: Error | null, res?: { stdout: Buffer; stderr: Buffer; exit_code: number }) => void) => void;
+let runtime: { ExecSync: ExecSync; close(): void } | undefined;
+
+/**
+ * Exec in a running container through the CRI (ExecSync on the tier's containerd socket, what
+ * `crictl exec -s` does), as the container's own user. `ctr task exec` loses output of short-lived
+ * processes now and then; ExecSync returns it whole.
+ */
 export async function criExec(id: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileP('ctr', ['--address', ENV.CONTAINERD_SOCKET, '-n', 'k8s.io', 'task', 'exec',
-      '--exec-id', `check-${randomBytes(4).toString('hex')}`, id, 'sh', '-c', script], { encoding: 'utf8', timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '' };
+  if (!runtime) {
+    const def = loadSync(join(__dirname, 'cri/exec.proto'), { keepCase: true, longs: Number, defaults: true });
+    const pkg = loadPackageDefinition(def) as unknown as { runtime: { v1alpha2: { RuntimeService: new (a: string, c: ChannelCredentials) => typeof runtime } } };
+    runtime = new pkg.runtime.v1alpha2.RuntimeService(`unix://${ENV.CONTAINERD_SOCKET}`, credentials.createInsecure());
   }
+  const rt = runtime!;
+  const res = await new Promise<{ stdout: Buffer; stderr: Buffer; exit_code: number }>((resolve, reject) =>
+    rt.ExecSync({ container_id: id, cmd: ['sh', '-c', script], timeout: 30 }, (err, r) => (err ? reject(err) : resolve(r!))));
+  return { code: res.exit_code, stdout: res.stdout.toString('utf8'), stderr: res.stderr.toString('utf8') };
+}
+
+export function closeCri(): void {
+  runtime?.close();
+  runtime = undefined;
 }
 
 export async function execInPod(cluster: RealCluster, namespace: string, name: string, script: string, container = 'app') {
