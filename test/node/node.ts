@@ -195,7 +195,25 @@ export function containerId(pod: PodObject, container: string): string {
 
 type ExecSync = (req: { container_id: string; cmd: string[]; timeout: number },
   cb: (err: Error | null, res?: { stdout: Buffer; stderr: Buffer; exit_code: number }) => void) => void;
-let runtime: { ExecSync: ExecSync; close(): void } | undefined;
+type ContainerStatus = (req: { container_id: string }, cb: (err: Error | null, res?: { status: { started_at: number } }) => void) => void;
+let runtime: { ExecSync: ExecSync; ContainerStatus: ContainerStatus; close(): void } | undefined;
+
+function cri(): NonNullable<typeof runtime> {
+  if (!runtime) {
+    const def = loadSync(join(__dirname, 'cri/exec.proto'), { keepCase: true, longs: Number, defaults: true });
+    const pkg = loadPackageDefinition(def) as unknown as { runtime: { v1alpha2: { RuntimeService: new (a: string, c: ChannelCredentials) => typeof runtime } } };
+    runtime = new pkg.runtime.v1alpha2.RuntimeService(`unix://${ENV.CONTAINERD_SOCKET}`, credentials.createInsecure());
+  }
+  return runtime!;
+}
+
+/** When the container's process started (CRI started_at), in ms since the epoch, sub-ms precise. */
+export async function containerStartedAt(id: string): Promise<number> {
+  const rt = cri();
+  const res = await new Promise<{ status: { started_at: number } }>((resolve, reject) =>
+    rt.ContainerStatus({ container_id: id }, (err, r) => (err ? reject(err) : resolve(r!))));
+  return res.status.started_at / 1e6;
+}
 
 /**
  * Exec in a running container through the CRI (ExecSync on the tier's containerd socket, what
@@ -203,12 +221,7 @@ let runtime: { ExecSync: ExecSync; close(): void } | undefined;
  * processes now and then; ExecSync returns it whole.
  */
 export async function criExec(id: string, script: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!runtime) {
-    const def = loadSync(join(__dirname, 'cri/exec.proto'), { keepCase: true, longs: Number, defaults: true });
-    const pkg = loadPackageDefinition(def) as unknown as { runtime: { v1alpha2: { RuntimeService: new (a: string, c: ChannelCredentials) => typeof runtime } } };
-    runtime = new pkg.runtime.v1alpha2.RuntimeService(`unix://${ENV.CONTAINERD_SOCKET}`, credentials.createInsecure());
-  }
-  const rt = runtime!;
+  const rt = cri();
   const res = await new Promise<{ stdout: Buffer; stderr: Buffer; exit_code: number }>((resolve, reject) =>
     rt.ExecSync({ container_id: id, cmd: ['sh', '-c', script], timeout: 30 }, (err, r) => (err ? reject(err) : resolve(r!))));
   return { code: res.exit_code, stdout: res.stdout.toString('utf8'), stderr: res.stderr.toString('utf8') };

@@ -6,13 +6,17 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RealCluster } from '../real/cluster';
-import { workloadPod, type PodObject } from './node';
+import { containerId, containerStartedAt, getPod, workloadPod, type PodObject } from './node';
 
+interface Quantiles { withVolume: number; without: number; added: number }
 export interface StartupFigure {
+  /** Create call returned → Pod seen Running on a watch (what kubectl shows; kubelet's PLEG relists every 1 s). */
   withVolume: number[];
   without: number[];
-  p50: { withVolume: number; without: number; added: number };
-  p95: { withVolume: number; without: number; added: number };
+  p50: Quantiles;
+  p95: Quantiles;
+  /** Create call returned → the container's process started (CRI started_at): the same path without the relist tick. */
+  started: { withVolume: number[]; without: number[]; p50: Quantiles; p95: Quantiles };
 }
 
 export const FIGURE_FILE = resolve(__dirname, '../../.tmp/node-startup-figure.json');
@@ -30,16 +34,20 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
   });
   watch.done.catch(() => undefined);
   await sleep(200);
-  const one = async (name: string, volume: boolean): Promise<number> => {
+  const one = async (name: string, volume: boolean): Promise<[running: number, started: number]> => {
     const pod = workloadPod(namespace, name, { serviceAccount: 'app', volume });
+    const wall0 = Date.now();
     const t0 = performance.now();
     await cluster.must('POST', `/api/v1/namespaces/${namespace}/pods`, pod, [201]);
+    const created = { wall: wall0 + (performance.now() - t0), mono: performance.now() };
     const deadline = Date.now() + 60_000;
     while (!running.has(name)) {
       if (Date.now() > deadline) throw new Error(`Pod ${name} not Running within 60s`);
       await sleep(5);
     }
-    return running.get(name)! - t0;
+    const p = await getPod(cluster, namespace, name);
+    const startedAt = await containerStartedAt(containerId(p!, 'app'));
+    return [running.get(name)! - created.mono, startedAt - created.wall];
   };
   try {
     // One warm-up of each (first sandbox, first issuance for this ServiceAccount), not counted.
@@ -47,16 +55,26 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
     await one('warmup-with', true);
     const withVolume: number[] = [];
     const without: number[] = [];
+    const startedWith: number[] = [];
+    const startedWithout: number[] = [];
     for (let i = 0; i < n; i++) {
-      without.push(await one(`without-${i}`, false));
-      withVolume.push(await one(`with-${i}`, true));
+      const [r0, s0] = await one(`without-${i}`, false);
+      without.push(r0);
+      startedWithout.push(s0);
+      const [r1, s1] = await one(`with-${i}`, true);
+      withVolume.push(r1);
+      startedWith.push(s1);
     }
-    const p = (q: number) => {
-      const w = quantile(withVolume, q);
-      const o = quantile(without, q);
+    const p = (a: number[], b: number[], q: number) => {
+      const w = quantile(a, q);
+      const o = quantile(b, q);
       return { withVolume: w, without: o, added: w - o };
     };
-    return { withVolume, without, p50: p(0.5), p95: p(0.95) };
+    return {
+      withVolume, without, p50: p(withVolume, without, 0.5), p95: p(withVolume, without, 0.95),
+      started: { withVolume: startedWith, without: startedWithout,
+        p50: p(startedWith, startedWithout, 0.5), p95: p(startedWith, startedWithout, 0.95) },
+    };
   } finally {
     watch.stop();
   }
@@ -64,10 +82,13 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
 
 export function printFigure(f: StartupFigure): void {
   const ms = (x: number) => `${Math.round(x)} ms`;
+  const row = (label: string, q: Quantiles) =>
+    `  ${label}: with our volume ${ms(q.withVolume)}, without ${ms(q.without)}, added ${ms(q.added)}`;
   console.warn([
-    `Pod created → Running (${f.withVolume.length} + ${f.without.length} Pods, interleaved):`,
-    `  p50: with our volume ${ms(f.p50.withVolume)}, without ${ms(f.p50.without)}, added ${ms(f.p50.added)} (target ≤ 100 ms)`,
-    `  p95: with our volume ${ms(f.p95.withVolume)}, without ${ms(f.p95.without)}, added ${ms(f.p95.added)}`,
+    `Pod created → Running, seen on a watch (${f.withVolume.length} + ${f.without.length} Pods, interleaved; kubelet reports Running on its 1 s PLEG relist):`,
+    `${row('p50', f.p50)} (target ≤ 100 ms)`, row('p95', f.p95),
+    'Pod created → container started (CRI started_at, no relist tick):',
+    `${row('p50', f.started.p50)} (target ≤ 100 ms)`, row('p95', f.started.p95),
   ].join('\n'));
   mkdirSync(resolve(FIGURE_FILE, '..'), { recursive: true });
   writeFileSync(FIGURE_FILE, JSON.stringify({ measuredAt: new Date().toISOString(), ...f }, null, 2));
