@@ -43,9 +43,9 @@ function example(file: string): Manifest[] {
 }
 
 async function readSvid(namespace: string, pod: string): Promise<{ cert: X509Certificate; certPem: string; keyPem: string }> {
-  const cat = await execInPod(cluster, namespace, pod, `cat ${MOUNT}/tls.crt; echo ---; cat ${MOUNT}/tls.key`);
+  const cat = await execInPod(cluster, namespace, pod, `cat ${MOUNT}/tls.crt; echo '#SPLIT#'; cat ${MOUNT}/tls.key`);
   if (cat.code !== 0) throw new Error(`reading the SVID in ${pod} failed: ${cat.stderr}`);
-  const [certPem, keyPem] = cat.stdout.split('---\n');
+  const [certPem, keyPem] = cat.stdout.split('#SPLIT#\n');
   const first = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(certPem)?.[0];
   if (!first) throw new Error(`no certificate in ${pod}'s tls.crt`);
   return { cert: new X509Certificate(first), certPem, keyPem };
