@@ -5,7 +5,6 @@
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -24,6 +23,7 @@ const DRIVER_SELECTOR = `app=${NAME}`;
 const APPROVER_SELECTOR = `app=${NAME}-approver`;
 const MOUNT = '/var/run/secrets/spiffe.io';
 const TRUST_DOMAIN = 'cluster.local';
+interface DeploymentSpec { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } }
 const volumeHandle = (podUid: string, volume = 'spiffe') => `csi-${createHash('sha256').update(`${podUid}${volume}`).digest('hex')}`;
 
 let cluster: RealCluster;
@@ -247,7 +247,7 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
 
     it('killing the leader Pod: the other replica takes over and decides new requests', async () => {
       const rendered = parseAllDocuments(helmTemplate(['app.approver.readinessProbe.port=6070', 'app.approver.metrics.port=9412'],
-        'templates/deployment.yaml')).map((d) => d.toJS() as Manifest & { spec: Record<string, any> })[0];
+        'templates/deployment.yaml')).map((d) => d.toJS() as Manifest & { spec: DeploymentSpec })[0];
       rendered.metadata.name = SECOND;
       rendered.spec.selector.matchLabels.app = SECOND;
       rendered.spec.template.metadata.labels.app = SECOND;
