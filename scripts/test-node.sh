@@ -15,7 +15,5 @@ trap 'cleanup; exit 143' TERM
 started=$(date +%s)
 node scripts/run-tests.mjs --no-build --config test/node/vitest.config.mts "$@"
 status=$?
-timings=$(scripts/real-node.sh env 2>/dev/null | sed -n 's/^TIME_//p' | tr '\n' ' ')
-[ -n "$timings" ] && echo "test:node stages: $timings"
 echo "test:node took $(($(date +%s) - started))s"
 exit "$status"

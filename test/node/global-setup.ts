@@ -56,7 +56,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`real-node.sh up failed (${up.status ?? up.signal}); see its output above`);
   }
   const env = nodeEnv();
-  console.warn(`test:node: node up in ${Math.round((Date.now() - started) / 1000)}s (${env.STATE})`);
+  console.warn(`test:node: node up in ${Math.round((Date.now() - started) / 1000)}s (${env.STATE}); stages: ${
+    Object.entries(env).filter(([k]) => k.startsWith('TIME_')).map(([k, v]) => `${k.slice(5)}=${v}`).join(' ')}`);
 
   const cluster = new RealCluster(readApiserverState(env.CONTROL_PLANE));
   await installCertificateRequestCrd(cluster);
