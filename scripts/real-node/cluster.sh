@@ -66,7 +66,7 @@ record_host() {
     [ -f "/proc/sys/$s" ] && echo "$s $(cat "/proc/sys/$s")" >>"$f/sysctls"
   done
   local d
-  for d in "$KUBELET_ROOT" /var/log/pods /var/log/containers "$CSI_DATA_DIR" /etc/kubernetes; do
+  for d in "$KUBELET_ROOT" /var/log/pods /var/log/containers "$CSI_DATA_DIR" /etc/kubernetes /run/containerd; do
     [ -e "$d" ] && echo "$d" >>"$f/existing-dirs"
   done
   touch "$f/recorded"
@@ -81,6 +81,11 @@ restore_host() {
   for d in "$KUBELET_ROOT" /var/log/pods /var/log/containers "$CSI_DATA_DIR" /etc/kubernetes; do
     if [ -e "$d" ] && ! grep -qx "$d" "$f/existing-dirs" 2>/dev/null; then rm -rf --one-file-system "$d"; fi
   done
+  # containerd's shims and runc keep sockets and state under /run/containerd whatever the config
+  # says; another containerd may share it, so only its empty dirs go, and only if we made it.
+  if [ -d /run/containerd ] && ! grep -qx /run/containerd "$f/existing-dirs" 2>/dev/null; then
+    find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
+  fi
 }
 
 # Every mount point at or below one of the given dirs, deepest first.
@@ -119,11 +124,23 @@ our_task_pids() {
   timeout 10 ctr --address "$(containerd_sock)" -n k8s.io tasks ls 2>/dev/null | awk 'NR > 1 && $2 > 0 { print $2 }'
 }
 
+# Our containerd's containers, ended through containerd itself so that each shim shuts down and
+# removes its socket under /run/containerd/s (a path containerd 1.6 shares between all instances).
+remove_our_containers() {
+  [ -S "$(containerd_sock)" ] || return 0
+  local c ids
+  ctr_() { timeout 10 ctr --address "$(containerd_sock)" -n k8s.io "$@" >/dev/null 2>&1; }
+  ids=$(timeout 10 ctr --address "$(containerd_sock)" -n k8s.io containers ls -q 2>/dev/null) || return 0
+  for c in $ids; do ctr_ tasks kill -a -s SIGKILL "$c" || true; done
+  for c in $ids; do ctr_ tasks delete -f "$c" || true; ctr_ containers delete "$c" || true; done
+}
+
 kill_tier_processes() {
   local name tasks
   tasks=$(our_task_pids)
   # Kubelet first (it would restart containers), then the runtime, then the control plane.
   stop_pid_file "$node_state/pids/kubelet.pid"
+  remove_our_containers
   # shellcheck disable=SC2086
   [ -z "$tasks" ] || kill -KILL $tasks 2>/dev/null || true
   for name in containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do
