@@ -159,7 +159,8 @@ kill_tier_processes() {
 
 remove_cgroups() {
   local h
-  for h in $(cgroup_hierarchies); do
+  # The v1 hierarchies and the hybrid unified (v2) one: kubelet's cgroup manager makes its dirs there too.
+  for h in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
     [ -d "$h/$NODE_CGROUP" ] || continue
     find "$h/$NODE_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null || true
     [ -d "$h/$NODE_CGROUP" ] && log "could not remove cgroup $h/$NODE_CGROUP"
