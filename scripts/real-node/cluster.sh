@@ -1,7 +1,7 @@
 # Sourced by scripts/real-node.sh: start and stop the single-node cluster, loopback only, and
 # leave the host as it was found.
 
-readonly NODE_PACKAGES=(containerd runc etcd-server openssl curl iptables util-linux buildah containernetworking-plugins)
+readonly NODE_PACKAGES=(containerd runc etcd-server openssl curl util-linux buildah containernetworking-plugins iproute2 python3)
 # Every process of the tier runs in this cgroup (in each v1 hierarchy), so containers that runc
 # creates nest below it (kubelet runs with cgroupsPerQOS=false and passes no cgroup parent) and
 # `down` can find every process, containerd-shims included, and remove every cgroup it made.
