@@ -44,3 +44,7 @@ module.exports = (options, webpack) => ({
     new webpack.ContextReplacementPlugin(/@nestjs[\\/]terminus[\\/]dist[\\/]utils$/, /^$/),
   ],
 });
+
+// The Dockerfile ships exactly these (and what they depend on) as node_modules:
+// scripts/build/runtime-deps.mjs reads this list.
+module.exports.LAZY = LAZY;

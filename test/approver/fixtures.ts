@@ -5,6 +5,8 @@ import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { createSpiffeCsr, generateKey, type KeyAlgorithm } from '@spiffe-csi/crypto';
 
+export const EXTENSION_REQUEST = '1.2.840.113549.1.9.14';
+
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 type Algorithm = webcrypto.Algorithm;
 x509.cryptoProvider.set(webcrypto as Parameters<typeof x509.cryptoProvider.set>[1]);
@@ -22,6 +24,10 @@ export interface CsrSpec {
   extendedKeyUsages?: string[];
   basicConstraints?: { ca: boolean };
   extraExtensionOids?: string[];
+  /** Attributes added after the extension request (see csr-attributes.ts). */
+  attributes?: x509.Attribute[];
+  /** The extension request with no value, or with a second value asking for a DNS SAN. */
+  extensionRequestValues?: 0 | 2;
   corruptSignature?: boolean;
 }
 
@@ -79,16 +85,30 @@ export async function buildCsr(spec: CsrSpec): Promise<string> {
   for (const oid of spec.extraExtensionOids ?? []) {
     extensions.push(new x509.Extension(oid, false, new Uint8Array([0x05, 0x00]))); // DER NULL
   }
+  // The extension request goes first, then any hostile attributes (the generator would put its
+  // own extension request last).
+  const attributes: x509.Attribute[] = [];
+  if (spec.extensionRequestValues !== undefined) {
+    attributes.push(extensionRequestWithValues(spec.extensionRequestValues, extensions));
+  } else if (extensions.length) attributes.push(new x509.ExtensionsAttribute(extensions));
+  attributes.push(...(spec.attributes ?? []));
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: spec.subject,
     keys,
     signingAlgorithm,
-    extensions,
+    attributes,
   });
   const der = new Uint8Array(csr.rawData);
   // The last byte belongs to the signature value; flipping it keeps the DER valid.
   if (spec.corruptSignature) der[der.length - 1] ^= 0x01;
   return toPem(der);
+}
+
+function extensionRequestWithValues(count: 0 | 2, extensions: x509.Extension[]): x509.Attribute {
+  if (count === 0) return new x509.Attribute(EXTENSION_REQUEST, []);
+  const dns = new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: 'evil.example' }]);
+  const values = [extensions, [dns]].map((e) => new x509.ExtensionsAttribute(e).values[0]);
+  return new x509.Attribute(EXTENSION_REQUEST, values);
 }
 
 export function toPem(der: Uint8Array): string {

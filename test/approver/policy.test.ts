@@ -10,6 +10,13 @@ import {
   USAGES,
   type CsrSpec,
 } from './fixtures';
+import {
+  challengePassword,
+  enrollmentNameValuePair,
+  msExtensionRequest,
+  secondExtensionRequest,
+  unstructuredName,
+} from './csr-attributes';
 
 const options: PolicyOptions = {
   trustDomain: 'cluster.local',
@@ -94,6 +101,37 @@ const csrRows: [string, CsrSpec, string][] = [
     { uris: [ID], extendedKeyUsages: [SERVER_AUTH, CODE_SIGNING] },
     `CSR extended key usage must only contain serverAuth, clientAuth, got ${CODE_SIGNING}`,
   ],
+  // CSR attributes: only one single-valued extensionRequest is allowed (issue 11, item 6)
+  [
+    'challengePassword attribute',
+    { uris: [ID], attributes: [challengePassword('hunter2hunter2')] },
+    'CSR attribute challengePassword (1.2.840.113549.1.9.7) is not allowed',
+  ],
+  [
+    'unstructuredName attribute',
+    { uris: [ID], attributes: [unstructuredName('evil.example')] },
+    'CSR attribute unstructuredName (1.2.840.113549.1.9.2) is not allowed',
+  ],
+  [
+    'Microsoft extension request with a DNS SAN',
+    { uris: [ID], attributes: [msExtensionRequest('evil.example')] },
+    'CSR attribute msExtensionRequest (1.3.6.1.4.1.311.2.1.14) is not allowed',
+  ],
+  [
+    'enrollment name-value pair SAN:dns=',
+    { uris: [ID], attributes: [enrollmentNameValuePair('SAN', 'dns=evil.example')] },
+    'CSR attribute enrollmentNameValuePair (1.3.6.1.4.1.311.13.2.1) is not allowed',
+  ],
+  [
+    'second extensionRequest with a DNS SAN',
+    { uris: [ID], attributes: [secondExtensionRequest('evil.example')] },
+    'CSR attribute extensionRequest (1.2.840.113549.1.9.14) appears more than once',
+  ],
+  [
+    'extensionRequest with a second value holding a DNS SAN',
+    { uris: [ID], extensionRequestValues: 2 },
+    'CSR attribute extensionRequest (1.2.840.113549.1.9.14) must have exactly one value, got 2',
+  ],
   [
     'URI not SPIFFE',
     { uris: ['https://sandbox/app'] },
@@ -126,6 +164,21 @@ describe('policy: each CSR check denies with its own reason', () => {
     const decision = await evaluate(certificateRequest({ csrPem: await buildCsr(spec) }), options);
     expect(decision.approved).toBe(false);
     expect(decision.reasons).toEqual([reason]);
+  });
+
+  it('a CSR without any attribute is judged as before: only its missing URI SAN is reported', async () => {
+    const csrPem = await buildCsr({});
+    expect((await evaluate(certificateRequest({ csrPem }), options)).reasons).toEqual([
+      'CSR must contain exactly one URI SAN, got 0',
+    ]);
+  });
+
+  it('an empty extensionRequest is named, and the missing URI SAN reported beside it', async () => {
+    const csrPem = await buildCsr({ uris: [ID], extensionRequestValues: 0 });
+    expect((await evaluate(certificateRequest({ csrPem }), options)).reasons).toEqual([
+      'CSR must contain exactly one URI SAN, got 0',
+      'CSR attribute extensionRequest (1.2.840.113549.1.9.14) must have exactly one value, got 0',
+    ]);
   });
 
   it('two URI SANs: one reason for the count, no identity guess', async () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { find, KubeManifest, validateManifest } from './k8s-schema';
 import { CHART, helm, helmRun, render } from './helm';
@@ -76,7 +78,25 @@ describe('Helm chart', () => {
       tokenRequests: [{ audience: '', expirationSeconds: 3600 }],
       requiresRepublish: true,
       attachRequired: false,
+      // The driver applies fsGroup itself (attribute or volume_mount_group); kubelet never chowns.
+      fsGroupPolicy: 'None',
     });
+  });
+
+  it('runs both apps in the host network with extra env when asked (no Pod network, API server elsewhere)', () => {
+    const objects = render({
+      'app.driver.hostNetwork': 'true', 'app.approver.hostNetwork': 'true',
+      'app.extraEnv[0].name': 'KUBERNETES_SERVICE_HOST', 'app.extraEnv[0].value': '127.0.0.1',
+    });
+    for (const [kind, name, container] of [['DaemonSet', 'cert-manager-csi-driver-spiffe-driver', 'cert-manager-csi-driver-spiffe'],
+      ['Deployment', 'cert-manager-csi-driver-spiffe-approver', 'cert-manager-csi-driver-spiffe-approver']] as const) {
+      const pod = (find(objects, kind, name).spec as { template: { spec: Record<string, unknown> } }).template.spec;
+      expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
+      const c = (pod.containers as { name: string; env: unknown[] }[]).find((x) => x.name === container)!;
+      expect(c.env).toContainEqual({ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' });
+    }
+    const byDefault = (find(render(), 'DaemonSet', 'cert-manager-csi-driver-spiffe-driver').spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(byDefault.hostNetwork).toBeUndefined();
   });
 
   it('passes the shared values to both apps identically', () => {
@@ -157,14 +177,35 @@ describe('Helm chart', () => {
     expect(approver(objs).readinessProbe).toBeDefined();
   });
 
-  it('grants the approver approve on one signer only when signerName is set', () => {
-    const rule = (objs: KubeManifest[]) =>
-      (find(objs, 'ClusterRole', 'cert-manager-csi-driver-spiffe-approver').rules as {
-        resources: string[]; verbs: string[]; resourceNames?: string[] }[]).find((r) => r.resources.includes('signers'));
-    expect(rule(render())?.resourceNames).toBeUndefined();
-    expect(rule(render({ 'app.approver.signerName': 'clusterissuers.cert-manager.io/spiffe-ca' }))).toMatchObject({
-      verbs: ['approve'], resourceNames: ['clusterissuers.cert-manager.io/spiffe-ca'],
-    });
+  // cert-manager lets a user set Approved/Denied only with `approve` on the request's signer name
+  // ("<resource>.<group>/<name>", "/<request namespace>.<name>" when namespaced, or "/*").
+  const signerRule = (objs: KubeManifest[]) =>
+    (find(objs, 'ClusterRole', 'cert-manager-csi-driver-spiffe-approver').rules as {
+      resources: string[]; verbs: string[]; resourceNames?: string[] }[]).find((r) => r.resources.includes('signers'));
+  const RUNTIME_CM = { 'app.runtimeIssuanceConfigMap': 'spiffe-issuer' };
+  it.each<[string, Record<string, string>, string[] | undefined]>([
+    ['defaults: the default ClusterIssuer only', {}, ['clusterissuers.cert-manager.io/spiffe-ca']],
+    ['another ClusterIssuer', { 'app.issuer.name': 'corp-ca' }, ['clusterissuers.cert-manager.io/corp-ca']],
+    // a namespaced Issuer's signer name holds each request's (Pod's) namespace, so only "*" fits them all
+    ['a namespaced Issuer', { 'app.issuer.kind': 'Issuer' }, ['issuers.cert-manager.io/*']],
+    ['an external issuer', { 'app.issuer.kind': 'AWSPCAClusterIssuer', 'app.issuer.group': 'awspca.cert-manager.io' },
+      ['awspcaclusterissuers.awspca.cert-manager.io/*']],
+    ['an explicit signerName wins', { 'app.approver.signerName': 'clusterissuers.cert-manager.io/other' },
+      ['clusterissuers.cert-manager.io/other']],
+    ['an explicit signerName wins over the runtime ConfigMap', { ...RUNTIME_CM, 'app.approver.signerName': 'issuers.example.com/*' },
+      ['issuers.example.com/*']],
+    // the ConfigMap may switch to any issuer after install: RBAC rendered now cannot follow it
+    ['a runtime ConfigMap without signerName: every signer', RUNTIME_CM, undefined],
+  ])('grants the approver approve on signers: %s', (_name, set, resourceNames) => {
+    const rule = signerRule(render(set));
+    expect(rule?.verbs).toEqual(['approve']);
+    expect(rule?.resourceNames).toEqual(resourceNames);
+  });
+
+  it('says in the ClusterRole why the driver\'s delete is cluster-wide and what a node can do with it', () => {
+    const template = readFileSync(join(CHART, 'templates/clusterrole.yaml'), 'utf8');
+    expect(template).toMatch(/RBAC can only narrow by namespace and by exact object name, never\s+# by label/);
+    expect(template).toMatch(/compromised node/);
   });
 
   it('gives the driver no create permission on certificaterequests (the Pod creates them)', () => {

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { INestMicroservice } from '@nestjs/common';
-import pino from 'pino';
+import { createLogger } from '@spiffe-csi/config';
 import { CsiModule } from '../../apps/csi-driver/src/csi/csi.module';
 import {
   resolveCsiProtoPath,
@@ -163,7 +163,8 @@ export async function startDriver(
   await before(socketPath);
   const manager = new FakeVolumeManager();
   const log = new CapturedLog();
-  const logger = pino({ level: 'debug', base: null }, log.stream);
+  // The production logger (redaction included), as main.ts makes it with --log-level=3 (debug).
+  const logger = createLogger({ level: 3, name: 'csi-driver', destination: log.stream });
   const module = CsiModule.forRoot({
     providers: [
       { provide: VOLUME_MANAGER, useValue: manager },

@@ -1,14 +1,8 @@
-import { readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateChain, publicKeyMatches } from '@spiffe-csi/crypto';
+import { readPair } from '../faults/volume-checks';
 import { IS_ROOT, startStack, type Stack } from './stack';
-
-/** Reads cert and key the careful way: resolve ..data once, then read both from that dir. */
-function readPair(targetPath: string): { cert: string; key: string } {
-  const dir = join(targetPath, readlinkSync(join(targetPath, '..data')));
-  return { cert: readFileSync(join(dir, 'tls.crt'), 'utf8'), key: readFileSync(join(dir, 'tls.key'), 'utf8') };
-}
 
 async function waitForNewCert(targetPath: string, previous: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;

@@ -25,6 +25,8 @@ export interface StackOptions {
   logFile?: string;
   /** Name of the emulated kubelet's root dir inside the work dir (default "kubelet"). */
   kubeletRootName?: string;
+  /** The driver authenticates as this user (e.g. its ServiceAccount's username) instead of admin. */
+  driverUser?: string;
 }
 
 /** Everything but the driver: what runs without root. */
@@ -111,7 +113,10 @@ export function startStack(opts: StackOptions = {}): Promise<Stack> {
     const kubeletRoot = join(workDir, opts.kubeletRootName ?? 'kubelet');
     const podsDir = join(kubeletRoot, 'pods');
     const socketPath = join(workDir, 'plugin', 'csi.sock');
-    const driverArgs = [...plane.sharedArgs, '--node-id=node-a', `--endpoint=unix://${socketPath}`,
+    if (opts.driverUser) sim.addUser('driver-token', { username: opts.driverUser });
+    // A later --kubeconfig wins over the shared (admin) one.
+    const driverUser = opts.driverUser ? [`--kubeconfig=${sim.writeKubeconfig('driver-token', join(workDir, 'driver-kubeconfig'))}`] : [];
+    const driverArgs = [...plane.sharedArgs, ...driverUser, '--node-id=node-a', `--endpoint=unix://${socketPath}`,
       `--data-root=${dataRoot}`, `--kubelet-root-dir=${kubeletRoot}`, ...(opts.driverArgs ?? [])];
     const startDriver = () => startJsonProcess('csi-driver', driverArgs, { echo: opts.echoLogs, logFile: opts.logFile });
     const stack: Stack = {

@@ -12,10 +12,20 @@ export interface SvidPair {
   key: string;
 }
 
-/** Reads cert and key the careful way: resolve ..data once, then read both from that dir. */
+/**
+ * Reads cert and key the careful way, as kubelet's atomic-writer readers must: resolve ..data once,
+ * read both from that dir, and start over when a swap removed the dir between the two steps (the
+ * old timestamped dir is deleted right after ..data moves on, so ENOENT means "renewed meanwhile").
+ */
 export function readPair(targetPath: string): SvidPair {
-  const dir = join(targetPath, readlinkSync(join(targetPath, '..data')));
-  return { cert: readFileSync(join(dir, 'tls.crt'), 'utf8'), key: readFileSync(join(dir, 'tls.key'), 'utf8') };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const dir = join(targetPath, readlinkSync(join(targetPath, '..data')));
+      return { cert: readFileSync(join(dir, 'tls.crt'), 'utf8'), key: readFileSync(join(dir, 'tls.key'), 'utf8') };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error;
+    }
+  }
 }
 
 /** A usable SVID: a parseable chain whose leaf matches the key and names `spiffeId`. */

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { KeyUsageFlags } from '@peculiar/x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INVALID_CSR_REASON } from '../../apps/approver/src/policy';
+import { challengePassword, enrollmentNameValuePair, msExtensionRequest, opensslCsrWithChallengePassword, secondExtensionRequest,
+  unstructuredName } from '../approver/csr-attributes';
 import { buildCsr, certificateRequest, driverCsr, spiffeIdOf, USAGES, type CsrSpec } from '../approver/fixtures';
 import { CR_PATH, ensureApproverBuilt, kubeRequest, startApprover, type ApproverProcess } from '../approver/harness';
 import { createAs, uniqueName, waitForDecision, type StoredRequest } from '../approver/requests';
@@ -58,6 +60,21 @@ const rows: Record<string, Row> = {
   'codeSigning EKU': { csr: { uris: [ID], extendedKeyUsages: [SERVER_AUTH, '1.3.6.1.5.5.7.3.3'] },
     reason: 'CSR extended key usage must only contain serverAuth, clientAuth, got 1.3.6.1.5.5.7.3.3' },
   'OCSPSigning EKU': { csr: { uris: [ID], extendedKeyUsages: ['1.3.6.1.5.5.7.3.9'] }, reason: /^CSR extended key usage must only contain serverAuth, clientAuth, got 1\.3\.6\.1\.5\.5\.7\.3\.9/ },
+  // CSR attributes: nothing but one single-valued extensionRequest (an issuer may honour the rest)
+  'challengePassword attribute': { csr: { uris: [ID], attributes: [challengePassword('hunter2hunter2')] },
+    reason: 'CSR attribute challengePassword (1.2.840.113549.1.9.7) is not allowed' },
+  'challengePassword attribute by openssl': { csr: () => opensslCsrWithChallengePassword(ID, 'hunter2hunter2'),
+    reason: 'CSR subject must be empty, got CN; CSR attribute challengePassword (1.2.840.113549.1.9.7) is not allowed' },
+  'unstructuredName attribute': { csr: { uris: [ID], attributes: [unstructuredName('evil.example')] },
+    reason: 'CSR attribute unstructuredName (1.2.840.113549.1.9.2) is not allowed' },
+  'Microsoft extension request with a DNS SAN': { csr: { uris: [ID], attributes: [msExtensionRequest('evil.example')] },
+    reason: 'CSR attribute msExtensionRequest (1.3.6.1.4.1.311.2.1.14) is not allowed' },
+  'enrollment name-value pair SAN:dns=': { csr: { uris: [ID], attributes: [enrollmentNameValuePair('SAN', 'dns=evil.example')] },
+    reason: 'CSR attribute enrollmentNameValuePair (1.3.6.1.4.1.311.13.2.1) is not allowed' },
+  'second extensionRequest with a DNS SAN': { csr: { uris: [ID], attributes: [secondExtensionRequest('evil.example')] },
+    reason: 'CSR attribute extensionRequest (1.2.840.113549.1.9.14) appears more than once' },
+  'extensionRequest with two values': { csr: { uris: [ID], extensionRequestValues: 2 },
+    reason: 'CSR attribute extensionRequest (1.2.840.113549.1.9.14) must have exactly one value, got 2' },
   'spec.isCA': { spec: { isCA: true }, reason: 'spec.isCA must be false' },
   // usages and durations
   'usage cert sign added': { spec: { usages: [...USAGES, 'cert sign'] }, reason: `${USAGES_REASON}: unexpected "cert sign"` },
@@ -172,5 +189,6 @@ describe(`hostile CertificateRequests through the built approver (${Object.keys(
   it('logged no CSR body, key or token at -v=10', () => {
     expect(approver.logs.length).toBeGreaterThan(Object.keys(rows).length);
     expect(ledger.leaksIn([{ name: 'approver', logs: approver.logs, stderr: approver.stderr }])).toEqual([]);
+    expect(JSON.stringify(approver.logs)).not.toContain('hunter2hunter2'); // the challengePassword rows
   });
 });

@@ -88,6 +88,26 @@ describe('CA issuer simulator', () => {
     expect(cr.status.certificate).toBeUndefined();
   });
 
+  it('counts an issuance by the time its status is stored (what a watcher can see first)', async () => {
+    // The store listener runs as the write is applied, before the PUT's response is sent: a count
+    // taken after reading that response would still be 0 here.
+    const seen: number[] = [];
+    const unsubscribe = sim.store.onCommit('certificaterequests', (object) => {
+      const cr = object as Obj;
+      if (cr.metadata.name === 'counted' && cr.status?.conditions?.some((c: Obj) => c.reason === 'Issued')) {
+        seen.push(issuer.stats().issued);
+      }
+    });
+    try {
+      const before = issuer.stats().issued;
+      await submit('counted', 'Approved');
+      await ready('counted');
+      expect(seen).toEqual([before + 1]);
+    } finally {
+      unsubscribe();
+    }
+  });
+
   it("mode 'fail' reports Ready=False/Failed 'simulated issuer failure'", async () => {
     issuer.setMode('fail');
     try {

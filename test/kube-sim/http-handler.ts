@@ -40,6 +40,7 @@ export function createRequestHandler(deps: Deps) {
 }
 
 const SELF_SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
 
 function handle(deps: Deps, method: string, url: URL, body: string, req: IncomingMessage, res: ServerResponse, user: UserInfo): void {
   // Not stored, only answered (as the real server does); with no RBAC here, everything is allowed.
@@ -47,6 +48,14 @@ function handle(deps: Deps, method: string, url: URL, body: string, req: Incomin
     const review = JSON.parse(body || '{}') as { spec?: unknown };
     return sendJson(res, 201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
       metadata: {}, spec: review.spec ?? {}, status: { allowed: true, reason: 'kube-sim has no RBAC' } });
+  }
+  // Answered by the same authenticator the server uses for its own requests (any caller may ask:
+  // no RBAC here; the real server needs create on tokenreviews).
+  if (method === 'POST' && url.pathname === TOKEN_REVIEWS) {
+    const review = JSON.parse(body || '{}') as { spec?: { token?: string } };
+    const reviewed = review.spec?.token ? deps.auth.authenticate(`Bearer ${review.spec.token}`) : undefined;
+    return sendJson(res, 201, { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', metadata: {},
+      spec: review.spec ?? {}, status: reviewed ? { authenticated: true, user: reviewed } : { authenticated: false, error: 'invalid bearer token' } });
   }
   const r = route(url.pathname);
   if (r.kind === 'discovery') {

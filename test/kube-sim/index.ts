@@ -54,6 +54,8 @@ export interface KubeSim {
     get(resource: string, namespace: string | undefined, name: string): KubeObject | undefined;
     list(resource: string, namespace?: string): KubeObject[];
     resourceVersion(): string;
+    /** `listener` runs as each write is applied, before any response or watch event is sent. */
+    onCommit(resource: string, listener: (object: KubeObject) => void): () => void;
   };
   openWatches(): number;
   close(): Promise<void>;
@@ -125,6 +127,7 @@ export async function startKubeSim(opts: KubeSimOptions = {}): Promise<KubeSim> 
       get: (resource, ns, name) => structuredClone(store.get(resolveType(resource), ns || undefined, name)),
       list: (resource, ns) => structuredClone(store.list(resolveType(resource), ns)),
       resourceVersion: () => String(store.currentRevision()),
+      onCommit: (resource, listener) => store.subscribe(resolveType(resource), (e) => listener(structuredClone(e.object))),
     },
     openWatches: () => watches.openCount,
     close: async () => {

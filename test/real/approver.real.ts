@@ -2,12 +2,14 @@
 // ServiceAccount token; requests are created with real ServiceAccount tokens, so spec.username
 // comes from the apiserver's authentication through the webhook stand-in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { challengePassword, enrollmentNameValuePair, msExtensionRequest } from '../approver/csr-attributes';
 import { buildCsr, certificateRequest, driverCsr, spiffeIdOf } from '../approver/fixtures';
 import { eventually } from '../approver/harness';
-import { grantWorkload } from './chart-rbac';
+import { applyChartRbac, grantWorkload } from './chart-rbac';
 import { SKIP_REASON, startRealStack, TRUST_DOMAIN, uniqueNamespace, type RealStack } from './stack';
 
 type Condition = { type: string; status: string; reason?: string; message?: string };
+type IssuerRef = { name: string; kind: string; group: string };
 type Stored = { metadata: { name: string; namespace: string }; spec: { username?: string; uid?: string; groups?: string[] };
   status?: { conditions?: Condition[]; certificate?: string } };
 
@@ -27,9 +29,10 @@ describe.skipIf(SKIP_REASON !== '')(`approver on a real kube-apiserver${SKIP_REA
   });
 
   /** Creates a request with the ServiceAccount's own token, as the driver does for a Pod. */
-  async function createAs(serviceAccount: string, csrPem: string): Promise<Stored> {
+  async function createAs(serviceAccount: string, csrPem: string,
+    issuerRef: IssuerRef = { name: 'spiffe-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }): Promise<Stored> {
     const token = await stack.cluster.serviceAccountToken(ns, serviceAccount);
-    const cr = certificateRequest({ csrPem, namespace: ns, name: `req-${++counter}`, issuerRef: { name: 'spiffe-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' } });
+    const cr = certificateRequest({ csrPem, namespace: ns, name: `req-${++counter}`, issuerRef });
     delete (cr.spec as { username?: string }).username; // the webhook sets it; clients cannot
     return stack.cluster.must<Stored>('POST', crPath(ns), cr, [201], stack.cluster.as(token));
   }
@@ -62,6 +65,44 @@ describe.skipIf(SKIP_REASON !== '')(`approver on a real kube-apiserver${SKIP_REA
     const created = await createAs('app', await buildCsr({ uris: [spiffeIdOf(ns, 'app', TRUST_DOMAIN)], dns: ['evil.example.com'] }));
     const decided = await decision(created);
     expect(decided.status?.conditions?.find((c) => c.type === 'Denied')?.status).toBe('True');
+  });
+
+  it('denies CSR attributes an enterprise CA might turn into names, naming each one', async () => {
+    const id = spiffeIdOf(ns, 'app', TRUST_DOMAIN);
+    const attributes = [challengePassword('hunter2hunter2'), msExtensionRequest('evil.example'), enrollmentNameValuePair('SAN', 'dns=evil.example')];
+    const decided = await decision(await createAs('app', await buildCsr({ uris: [id], attributes })));
+    expect(decided.status?.conditions?.find((c) => c.type === 'Denied')).toMatchObject({ status: 'True',
+      message: 'Denied request: CSR attribute challengePassword (1.2.840.113549.1.9.7) is not allowed; '
+        + 'CSR attribute msExtensionRequest (1.3.6.1.4.1.311.2.1.14) is not allowed; '
+        + 'CSR attribute enrollmentNameValuePair (1.3.6.1.4.1.311.13.2.1) is not allowed' });
+  });
+
+  /** Sets Denied on a request as `token`, the write cert-manager guards with `approve` on the signer. */
+  async function decideAs(token: string, cr: Stored): Promise<number> {
+    const denied = { ...cr, status: { conditions: [{ type: 'Denied', status: 'True', reason: 'Test', message: 'test' }] } };
+    return (await stack.cluster.as(token).request('PUT', `${crPath(ns, cr.metadata.name)}/status`, denied)).status;
+  }
+  const hostileCsr = () => driverCsr('spiffe://other.example/ns/x/sa/y');
+
+  it('the chart\'s approver may decide only for its configured ClusterIssuer\'s signer', async () => {
+    const token = await stack.cluster.serviceAccountToken(stack.rbac.namespace, stack.rbac.approverServiceAccount);
+    const other = await createAs('app', await hostileCsr(), { name: 'other-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+    expect(await decideAs(token, other)).toBe(403);
+    const issuer = await createAs('app', await hostileCsr(), { name: 'spiffe-ca', kind: 'Issuer', group: 'cert-manager.io' });
+    expect(await decideAs(token, issuer)).toBe(403);
+  });
+
+  it('with app.issuer.kind=Issuer the chart\'s approver may decide Issuer requests in any namespace, nothing else', async () => {
+    // A namespaced Issuer's signer name carries the request's namespace: rendered for the release
+    // namespace it would never match a workload namespace such as `ns`.
+    const rbac = await applyChartRbac(stack.cluster, uniqueNamespace('issuer-kind'),
+      { set: { nameOverride: 'spiffe-issuer-kind', 'app.issuer.kind': 'Issuer' } });
+    const token = await stack.cluster.serviceAccountToken(rbac.namespace, rbac.approverServiceAccount);
+    const issuer = await createAs('app', await hostileCsr(), { name: 'spiffe-ca', kind: 'Issuer', group: 'cert-manager.io' });
+    expect(await decideAs(token, issuer)).toBe(200);
+    // (not spiffe-ca: the stack's own approvers decide that one and would race this write)
+    const clusterIssuer = await createAs('app', await hostileCsr(), { name: 'other-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' });
+    expect(await decideAs(token, clusterIssuer)).toBe(403);
   });
 
   it('the workload\'s ServiceAccount cannot approve its own request (no `approve` on signers)', async () => {

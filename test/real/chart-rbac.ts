@@ -14,10 +14,12 @@ export interface ChartRbac {
   applied: string[];
 }
 
+/** `set`: more chart values (give a `nameOverride` so the cluster-wide roles do not replace the stack's). */
 export async function applyChartRbac(cluster: RealCluster, namespace: string,
-  o: { runtimeIssuanceConfigMap?: string } = {}): Promise<ChartRbac> {
+  o: { runtimeIssuanceConfigMap?: string; set?: Record<string, string> } = {}): Promise<ChartRbac> {
   await cluster.ensureNamespace(namespace);
-  const set: Record<string, string> = o.runtimeIssuanceConfigMap ? { 'app.runtimeIssuanceConfigMap': o.runtimeIssuanceConfigMap } : {};
+  const set: Record<string, string> = { ...o.set,
+    ...(o.runtimeIssuanceConfigMap ? { 'app.runtimeIssuanceConfigMap': o.runtimeIssuanceConfigMap } : {}) };
   const objects = (render(set, namespace) as unknown as Manifest[]).filter((m) => RBAC_KINDS.has(m.kind));
   for (const m of objects) await cluster.apply(m);
   const accounts = objects.filter((m) => m.kind === 'ServiceAccount').map((m) => m.metadata.name);

@@ -34,6 +34,10 @@ export interface RealStackOptions {
   runtimeIssuanceConfigMap?: string;
   /** Default: REAL_ECHO_LOGS=1 in the environment. */
   echoLogs?: boolean;
+  /** app.driver.useOwnServiceAccount: chart RBAC and both apps' flags as the chart renders them; workloads get no RBAC. */
+  ownServiceAccount?: boolean;
+  /** app.approver.autoApproveNonSPIFFE: chart RBAC and the approver's flag. */
+  autoApproveNonSpiffe?: boolean;
 }
 
 export interface RealPod {
@@ -77,7 +81,13 @@ export async function startRealStack(options: RealStackOptions = {}): Promise<Re
   const kubeletRoot = join(workDir, 'kubelet');
   const podsDir = join(kubeletRoot, 'pods');
   const socketPath = join(workDir, 'plugin', 'csi.sock');
-  const rbac = await applyChartRbac(cluster, uniqueNamespace('csi-driver-spiffe'), { runtimeIssuanceConfigMap: o.runtimeIssuanceConfigMap });
+  const rbac = await applyChartRbac(cluster, uniqueNamespace('csi-driver-spiffe'), { runtimeIssuanceConfigMap: o.runtimeIssuanceConfigMap,
+    set: { 'app.driver.useOwnServiceAccount': String(!!o.ownServiceAccount), 'app.approver.autoApproveNonSPIFFE': String(!!o.autoApproveNonSpiffe) } });
+  const modeArgs = {
+    driver: o.ownServiceAccount ? ['--use-own-service-account=true'] : [],
+    approver: [...(o.autoApproveNonSpiffe ? ['--auto-approve-non-spiffe=true'] : []), ...(o.ownServiceAccount
+      ? ['--use-own-service-account=true', `--driver-service-account=system:serviceaccount:${rbac.namespace}:${rbac.driverServiceAccount}`] : [])],
+  };
   // cert-manager's controller has its own broad RBAC; the issuer stand-in runs as admin.
   const issuer = await startCaIssuerSim({ url: cluster.state.url, token: cluster.state.adminToken, caPem: cluster.state.caPem,
     issuerName: ISSUER.name, issuerKind: ISSUER.kind, certDurationMs: o.certDurationMs });
@@ -89,9 +99,10 @@ export async function startRealStack(options: RealStackOptions = {}): Promise<Re
   const shared = [`--trust-domain=${TRUST_DOMAIN}`, `--issuer-name=${ISSUER.name}`, `--issuer-kind=${ISSUER.kind}`,
     `--csi-driver-name=${rbac.leaseName}`, ...PROBES, ...runtime];
   const approverArgs = [`--kubeconfig=${await kubeconfigOf(rbac.approverServiceAccount)}`, ...shared,
-    `--leader-election-namespace=${rbac.namespace}`, ...FAST_LEASE_ARGS, ...(o.approverArgs ?? [])];
+    `--leader-election-namespace=${rbac.namespace}`, ...FAST_LEASE_ARGS, ...modeArgs.approver, ...(o.approverArgs ?? [])];
   const driverArgs = [`--kubeconfig=${await kubeconfigOf(rbac.driverServiceAccount)}`, ...shared, '--node-id=node-a',
-    `--endpoint=unix://${socketPath}`, `--data-root=${dataRoot}`, `--kubelet-root-dir=${kubeletRoot}`, ...(o.driverArgs ?? [])];
+    `--endpoint=unix://${socketPath}`, `--data-root=${dataRoot}`, `--kubelet-root-dir=${kubeletRoot}`, ...modeArgs.driver,
+    ...(o.driverArgs ?? [])];
   const startApprover = () => startJsonProcess('approver', approverArgs, { echo: o.echoLogs });
   const approvers: JsonProcess[] = [];
   for (let i = 0; i < (o.approvers ?? 1); i++) approvers.push(await startApprover());
@@ -102,7 +113,8 @@ export async function startRealStack(options: RealStackOptions = {}): Promise<Re
     driver: drivers[0],
     csi: connectCsiClient(`unix://${socketPath}`),
     pod: async (spec) => {
-      await grantWorkload(cluster, spec.namespace, spec.serviceAccount);
+      if (o.ownServiceAccount) await cluster.createServiceAccount(spec.namespace, spec.serviceAccount);
+      else await grantWorkload(cluster, spec.namespace, spec.serviceAccount);
       const created = await cluster.createPod(spec.namespace, `${spec.serviceAccount}-${randomBytes(3).toString('hex')}`, spec.serviceAccount);
       const volumeFor = (token: string): PodVolume =>
         podVolume({ serviceAccountToken: () => token }, podsDir, { ...spec, ...created });

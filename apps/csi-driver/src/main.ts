@@ -5,6 +5,7 @@ import { createApp, listenAndAnnounce, runMain } from '@spiffe-csi/observability
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { csiGrpcOptions, parseEndpoint, prepareUnixSocket, restrictUnixSocket } from './csi';
+import { requestCredentialsOverrides } from './own-service-account';
 import { issuerAndCaOverrides } from './sources';
 
 let logger: Logger | undefined;
@@ -12,7 +13,7 @@ let logger: Logger | undefined;
 runMain('csi-driver', () => logger, async () => {
   const options = loadOptionsOrExit<DriverOptions>('csi-driver');
   logger = createLogger({ level: options.logLevel, name: 'csi-driver' });
-  const overrides = await issuerAndCaOverrides(options, logger);
+  const overrides = [...(await issuerAndCaOverrides(options, logger)), ...requestCredentialsOverrides(options)];
   // One Nest application: HTTP for the probes plus the CSI gRPC microservice, one DI container.
   const app = await createApp(AppModule.forRoot(options, logger, overrides), logger);
   const endpoint = parseEndpoint(options.endpoint);

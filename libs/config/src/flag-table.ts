@@ -108,7 +108,28 @@ export const FLAGS: readonly FlagSpec[] = [
     apps: BOTH,
     description: 'host:port or :port serving /metrics; 0 disables it',
   },
+  {
+    name: 'use-own-service-account',
+    type: 'bool',
+    apps: BOTH,
+    description:
+      "driver: create CertificateRequests as the driver's ServiceAccount, not the Pod's; approver: require that requester",
+  },
   // Approver only.
+  {
+    name: 'driver-service-account',
+    type: 'optional-string',
+    apps: APPROVER,
+    description:
+      "with --use-own-service-account: the driver's username, system:serviceaccount:<namespace>:<name>",
+  },
+  {
+    name: 'auto-approve-non-spiffe',
+    type: 'bool',
+    apps: APPROVER,
+    description:
+      "also approve requests that are not SPIFFE requests for our issuer (replaces cert-manager's approver)",
+  },
   {
     name: 'leader-election-namespace',
     type: 'string',

@@ -18,6 +18,8 @@ function capture(level = 1) {
 const SECRET = 'eyJhbGciOiJSUzI1NiJ9.SECRET-TOKEN.sig';
 const KEY_PEM = '-----BEGIN PRIVATE KEY-----\nSECRETKEY\n-----END PRIVATE KEY-----';
 const CSR_PEM = '-----BEGIN CERTIFICATE REQUEST-----\nSECRETCSR\n-----END CERTIFICATE REQUEST-----';
+// A ServiceAccount token's shape: base64url JSON header and payload, then the signature.
+const JWT = `eyJhbGciOiJSUzI1NiJ9.${Buffer.from('{"sub":"SECRET"}').toString('base64url')}.c2lnbmF0dXJl`;
 
 describe('createLogger', () => {
   it('writes JSON with the app name and message', () => {
@@ -38,7 +40,14 @@ describe('createLogger', () => {
     ['key', { key: KEY_PEM }],
     ['privateKeyPem', { generated: { privateKeyPem: KEY_PEM } }],
     ['csr', { cr: { spec: { csr: CSR_PEM } } }],
-    ['request', { cr: { spec: { request: CSR_PEM } } }],
+    ['a CSR PEM under any name', { cr: { spec: { request: CSR_PEM } } }],
+    [
+      'a CSR as the API carries it (base64 of the PEM)',
+      { cr: { spec: { request: Buffer.from(CSR_PEM).toString('base64') } } },
+    ],
+    ['a key PEM under any name', { detail: KEY_PEM }],
+    ['secrets', { request: { volume_id: 'v', secrets: { password: 'SECRET-PASSWORD' } } }],
+    ['a JWT inside a text', { cause: `401 for Bearer ${JWT}, retrying` }],
     ['authorization', { headers: { authorization: `Bearer ${SECRET}` } }],
     [
       'volume context',
@@ -53,6 +62,22 @@ describe('createLogger', () => {
     logger.info(fields, 'something happened');
     expect(raw[0]).not.toMatch(/SECRET/);
     expect(raw[0]).toContain(REDACTED);
+  });
+
+  // Issue 11 item 8: `request` was redacted as a secret, so every CertificateRequest name and the
+  // CSI request printed as [REDACTED] in production.
+  it('prints CertificateRequest names and the (already redacted) CSI request under `request`', () => {
+    const { logger, lines } = capture();
+    logger.info({ volumeId: 'v1', request: 'sandbox/app-7x2kq' }, 'certificate request created');
+    logger.info({ rpc: 'Node/NodePublishVolume', request: { volume_id: 'csi-1' } }, 'gRPC call');
+    expect(lines[0]).toMatchObject({ request: 'sandbox/app-7x2kq' });
+    expect(lines[1]).toMatchObject({ request: { volume_id: 'csi-1' } });
+  });
+
+  it('keeps the text around a JWT it cuts out', () => {
+    const { logger, lines } = capture();
+    logger.warn({ cause: `401 for Bearer ${JWT}, retrying` }, 'failed');
+    expect(lines[0].cause).toBe(`401 for Bearer ${REDACTED}, retrying`);
   });
 
   it('redacts in child logger bindings too', () => {

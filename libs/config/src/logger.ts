@@ -1,6 +1,10 @@
 import pino, { DestinationStream, Level, Logger } from 'pino';
 
-/** Field names whose values never reach a log line, whatever object they sit in. */
+/**
+ * Field names whose values never reach a log line, whatever object they sit in. `request` is not
+ * one: it names CertificateRequests (`<namespace>/<name>`) and carries the redacted CSI request,
+ * which operators need; CSR bodies are caught by their content instead (secretInString).
+ */
 export const SECRET_FIELDS: readonly string[] = [
   'token',
   'tokens',
@@ -8,7 +12,7 @@ export const SECRET_FIELDS: readonly string[] = [
   'key',
   'privateKeyPem',
   'csr',
-  'request',
+  'secrets',
   'authorization',
   'csi.storage.k8s.io/serviceAccount.tokens',
 ];
@@ -25,6 +29,7 @@ const SECRET_SET = new Set(SECRET_FIELDS);
  * form they will be printed in.
  */
 export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object') return value;
   if (ArrayBuffer.isView(value) || value instanceof Date) return value;
   if (depth > REDACT_DEPTH) return TRUNCATED;
@@ -46,6 +51,21 @@ export function redactSecrets(value: unknown, depth = 0): unknown {
     if (redacted !== item) (copy ??= errorAwareCopy(source))[key] = redacted;
   }
   return copy ?? value;
+}
+
+// A PEM block (private key, CSR) or its base64 form, as spec.request carries it ("-----BEGI").
+const PEM_MARKERS = ['-----BEGIN', 'LS0tLS1CRUdJ'];
+// A JWT (every ServiceAccount token): base64url header `{"…` dot payload `{"…` dot signature.
+const JWT = /eyJ[\w-]*\.eyJ[\w-]*\.[\w-]*/g;
+
+/**
+ * Secrets recognised by their content, whatever field (or error text) carries them: a string
+ * holding PEM is dropped whole, a JWT inside a string is cut out. Cheap checks first, so an
+ * ordinary string costs two substring searches.
+ */
+function redactString(value: string): string {
+  if (PEM_MARKERS.some((marker) => value.includes(marker))) return REDACTED;
+  return value.includes('eyJ') ? value.replace(JWT, REDACTED) : value;
 }
 
 /** Errors keep message and stack (not enumerable) when copied. */

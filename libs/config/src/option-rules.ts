@@ -2,6 +2,7 @@
 import { isAbsolute, posix } from 'node:path';
 import { annotationsProblem } from './annotations';
 import { KEY_ALGORITHMS } from '@spiffe-csi/crypto';
+import { parseServiceAccountUsername } from '@spiffe-csi/spiffe';
 import { dns1123LabelProblem, dns1123SubdomainProblem, fileNameProblem } from './name-checks';
 import { bindAddressProblem } from './network-checks';
 
@@ -19,6 +20,21 @@ export const required =
 export const nonEmpty = required(() => null);
 
 export const filePath = required((value) => (value.includes('\0') ? 'must not contain NUL' : null));
+
+export const isBoolean = (value: unknown): string | null =>
+  typeof value === 'boolean' ? null : 'must be true or false';
+
+/** Required by --use-own-service-account: the approver compares it with spec.username verbatim. */
+export function driverServiceAccountProblem(value: unknown, options: Options): string | null {
+  if (value === undefined) {
+    return options.useOwnServiceAccount === true
+      ? 'is required when --use-own-service-account is set'
+      : null;
+  }
+  return typeof value === 'string' && parseServiceAccountUsername(value)
+    ? null
+    : 'must be system:serviceaccount:<namespace>:<name>';
+}
 
 export const positiveDuration = (ms: unknown): string | null =>
   typeof ms === 'number' && Number.isFinite(ms) && ms > 0

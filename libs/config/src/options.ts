@@ -11,9 +11,11 @@ import {
   canonicalDirectory,
   configMapNamespaceProblem,
   distinctFileName,
+  driverServiceAccountProblem,
   dnsLabel,
   dnsSubdomain,
   filePath,
+  isBoolean,
   issuerNameProblem,
   keyAlgorithmProblem,
   logLevelProblem,
@@ -45,6 +47,7 @@ export class CommonOptions {
   @Check(bindAddress) readinessProbeBindAddress = ':6060';
   /** null = metrics disabled (`--metrics-bind-address=0`). */
   @IsOptional() @Check(bindAddress) metricsBindAddress: string | null = ':9402';
+  @Check(isBoolean) useOwnServiceAccount = false;
 }
 
 export class ApproverOptions extends CommonOptions {
@@ -63,8 +66,9 @@ export class ApproverOptions extends CommonOptions {
   @Check(retryPeriodProblem) leaderElectionRetryPeriodMs = parseGoDuration(
     this.leaderElectionRetryPeriod,
   );
-  @Check((value: unknown) => (typeof value === 'boolean' ? null : 'must be true or false'))
-  leaderElect = true;
+  @Check(isBoolean) leaderElect = true;
+  @Check(driverServiceAccountProblem) driverServiceAccount?: string = undefined;
+  @Check(isBoolean) autoApproveNonSpiffe = false;
 }
 
 export class DriverOptions extends CommonOptions {

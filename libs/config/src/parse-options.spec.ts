@@ -35,6 +35,7 @@ const COMMON_DEFAULTS = {
   runtimeIssuanceConfigMapNamespace: undefined,
   readinessProbeBindAddress: ':6060',
   metricsBindAddress: ':9402',
+  useOwnServiceAccount: false,
 };
 
 describe('defaults', () => {
@@ -51,6 +52,8 @@ describe('defaults', () => {
       leaderElectionRetryPeriod: '1s',
       leaderElectionRetryPeriodMs: 1_000,
       leaderElect: true,
+      driverServiceAccount: undefined,
+      autoApproveNonSpiffe: false,
     });
   });
 

@@ -45,6 +45,7 @@ describe('createSpiffeCsr', () => {
     const info = await inspectCsr(await createSpiffeCsr(key, ID));
     expect(info).toEqual({
       publicKey: { algorithm: 'ECDSA', namedCurve: 'P-256' },
+      attributes: [{ oid: OID.extensionRequest, valueCount: 1 }],
       subject: [],
       sans: [{ type: 'uri', value: ID }],
       extensions: [{ oid: OID.subjectAltName, critical: true }],

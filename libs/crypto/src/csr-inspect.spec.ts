@@ -107,6 +107,59 @@ describe('inspectCsr on CSRs made by openssl', () => {
   });
 });
 
+describe('inspectCsr lists every CSR attribute', () => {
+  it('names each attribute with its value count and reads only the extension request', async () => {
+    // openssl writes challengePassword and unstructuredName from [req_attributes] when prompt=no.
+    const config = ws.write(
+      'attributes.cnf',
+      [
+        '[req]',
+        'prompt = no',
+        'distinguished_name = dn',
+        'attributes = attrs',
+        '[dn]',
+        'CN = x',
+        '[attrs]',
+        'challengePassword = hunter2hunter2',
+        'unstructuredName = evil.example',
+      ].join('\n'),
+    );
+    ws.run([
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      'attrs.key',
+      '-config',
+      config,
+      '-addext',
+      'subjectAltName=URI:spiffe://td/x',
+      '-out',
+      'attrs.csr',
+    ]);
+    const info = await inspectCsr(ws.read('attrs.csr'));
+    // A SET OF in DER is sorted by encoding, so the order is openssl's, not the config's.
+    expect(info.attributes).toHaveLength(3);
+    expect(info.attributes).toEqual(
+      expect.arrayContaining([
+        { oid: '1.2.840.113549.1.9.7', valueCount: 1 },
+        { oid: '1.2.840.113549.1.9.2', valueCount: 1 },
+        { oid: OID.extensionRequest, valueCount: 1 },
+      ]),
+    );
+    expect(info.sans).toEqual([{ type: 'uri', value: 'spiffe://td/x' }]);
+  });
+
+  it('lists no attributes for a CSR without any', async () => {
+    const info = await inspectCsr(ws.makeCsr('bare', { newkey: 'rsa:2048', subj: '/CN=legacy' }));
+    expect(info.attributes).toEqual([]);
+  });
+});
+
 describe('inspectCsr signature checks', () => {
   const ID = 'spiffe://td/ns/tamper/sa/web';
 

@@ -29,8 +29,19 @@ export class CsrParseError extends Error {
   override readonly name = 'CsrParseError';
 }
 
+/** One attribute of certificationRequestInfo: its type and how many values its SET holds. */
+export interface CsrAttribute {
+  oid: string;
+  valueCount: number;
+}
+
 export interface CsrInfo {
   publicKey: PublicKeyDescription;
+  /**
+   * Every attribute, in order. Only the first value of the first extensionRequest is read into
+   * the fields below; judging any other attribute (or value) is the caller's job.
+   */
+  attributes: CsrAttribute[];
   subject: NameAttribute[];
   sans: SubjectAltName[];
   extensions: { oid: string; critical: boolean }[];
@@ -120,12 +131,8 @@ function readKnownExtension(
   }
 }
 
-function readExtensionRequest(
-  buf: Uint8Array,
-  extensions: Tlv,
-  info: CsrInfo,
-  seen: Set<string>,
-): void {
+function readExtensionRequest(buf: Uint8Array, extensions: Tlv, info: CsrInfo): void {
+  const seen = new Set<string>();
   const list = DerReader.of(buf, extensions);
   while (list.hasMore()) {
     const { oid, critical, value } = readExtension(buf, list.read(TAG.sequence, 'extension'));
@@ -136,19 +143,31 @@ function readExtensionRequest(
   }
 }
 
-/** attributes [0] IMPLICIT SET OF Attribute; only extensionRequest matters. */
+/**
+ * attributes [0] IMPLICIT SET OF Attribute. Every attribute is listed with its value count, so
+ * the policy can refuse any but one single-valued extensionRequest by name; only that first value
+ * is decoded (merging a second one would let it add names the caller never sees as separate).
+ */
 function readAttributes(buf: Uint8Array, attributes: Tlv, info: CsrInfo): void {
-  const seen = new Set<string>();
   const list = DerReader.of(buf, attributes);
+  let extensionsRead = false;
   while (list.hasMore()) {
     const attribute = DerReader.of(buf, list.read(TAG.sequence, 'attribute'));
-    const type = decodeOid(attribute.contents(attribute.read(TAG.oid, 'attribute type')));
+    const oid = decodeOid(attribute.contents(attribute.read(TAG.oid, 'attribute type')));
     const values = DerReader.of(buf, attribute.read(TAG.set, 'attribute values'));
     attribute.done('attribute');
-    if (type !== OID.extensionRequest) continue;
+    let valueCount = 0;
     while (values.hasMore()) {
-      readExtensionRequest(buf, values.read(TAG.sequence, 'extension request'), info, seen);
+      const value = values.read(undefined, 'attribute value');
+      if (oid === OID.extensionRequest && !extensionsRead) {
+        if (value.tag !== TAG.sequence)
+          throw new CsrParseError('CSR extension request is not a SEQUENCE');
+        readExtensionRequest(buf, value, info);
+        extensionsRead = true;
+      }
+      valueCount++;
     }
+    info.attributes.push({ oid, valueCount });
   }
 }
 
@@ -175,6 +194,7 @@ function inspectDer(der: Uint8Array): { info: CsrInfo; signatureValid: () => Pro
 
   const info: CsrInfo = {
     publicKey: describeSpki(spki),
+    attributes: [],
     subject: describeName(der, subject),
     sans: [],
     extensions: [],

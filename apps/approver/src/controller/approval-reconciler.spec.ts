@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 
 /** An in-memory informer and API: enough of their surface for the reconciler. */
-function harness(opts: { leader?: boolean } = {}) {
+function harness(opts: { leader?: boolean; autoApproveNonSpiffe?: boolean } = {}) {
   const objects = new Map<string, CertificateRequest>();
   const handlers: InformerHandlers<CertificateRequest>[] = [];
   const informer = {
@@ -52,7 +52,12 @@ function harness(opts: { leader?: boolean } = {}) {
     informer,
     api,
     issuerRefs,
-    policy: { trustDomain: 'cluster.local', durationMs: 3_600_000, keyAlgorithm: 'ecdsa-p521' },
+    policy: {
+      trustDomain: 'cluster.local',
+      durationMs: 3_600_000,
+      keyAlgorithm: 'ecdsa-p521',
+      autoApproveNonSpiffe: opts.autoApproveNonSpiffe,
+    },
     metrics: new ApproverMetrics(registry),
     logger,
     isLeader: () => leader,
@@ -149,5 +154,27 @@ describe('ApprovalReconciler', () => {
     h.reconciler.enqueueAllPending();
     await h.reconciler.idle();
     expect(h.writes).toHaveLength(0);
+  });
+
+  it('decides requests for other issuers only with --auto-approve-non-spiffe', async () => {
+    const otherIssuer = {
+      issuerRef: { name: 'acme', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+    };
+    const plain = harness();
+    plain.add(otherIssuer);
+    await plain.reconciler.idle();
+    expect(plain.writes).toHaveLength(0);
+
+    const auto = harness({ autoApproveNonSpiffe: true });
+    auto.add(otherIssuer); // its CSR carries the driver's spiffe:// URI
+    await auto.reconciler.idle();
+    expect(auto.writes.map((w) => w.status?.conditions?.[0]?.message)).toEqual([
+      'Denied request: non-SPIFFE certificate request contains SPIFFE URI SAN',
+    ]);
+    expect(
+      await auto.registry.getSingleMetricAsString(
+        'certmanager_csi_spiffe_approver_decisions_total',
+      ),
+    ).toContain('result="denied",reason="non-spiffe-uri"} 1');
   });
 });

@@ -6,17 +6,21 @@ import {
   type Informer,
 } from '@spiffe-csi/kubernetes';
 import type { Logger } from 'pino';
-import { evaluate, type PolicyOptions } from '../policy';
+import { decide, isDecidedByUs, type DecideOptions } from '../policy';
 import type { ApproverMetrics } from './approver-metrics';
 import { isDecided, withDecision } from './decision';
-import { formatIssuerRef, issuerRefMatches, type RuntimeIssuerSource } from '@spiffe-csi/kubernetes';
+import {
+  formatIssuerRef,
+  issuerRefMatches,
+  type RuntimeIssuerSource,
+} from '@spiffe-csi/kubernetes';
 import { WorkQueue } from './work-queue';
 
 export interface ReconcilerDeps {
   informer: Informer<CertificateRequest>;
   api: CertificateRequestApi;
   issuerRefs: RuntimeIssuerSource;
-  policy: PolicyOptions;
+  policy: DecideOptions;
   metrics: ApproverMetrics;
   logger: Logger;
   isLeader: () => boolean;
@@ -24,9 +28,10 @@ export interface ReconcilerDeps {
 }
 
 /**
- * Decides each undecided CertificateRequest for our issuer exactly once: informer events feed a
- * de-duplicating work queue; a worker evaluates the policy and writes Approved/Denied through
- * /status. Requests for other issuers and already decided ones are never touched.
+ * Decides each undecided CertificateRequest for our issuer (with --auto-approve-non-spiffe: every
+ * undecided one) exactly once: informer events feed a de-duplicating work queue; a worker
+ * evaluates the policy and writes Approved/Denied through /status. Requests for other issuers
+ * (without auto-approve) and already decided ones are never touched.
  */
 export class ApprovalReconciler {
   private readonly queue: WorkQueue;
@@ -73,8 +78,12 @@ export class ApprovalReconciler {
     return (
       !isDecided(cr) &&
       !this.decidedUids.has(cr.metadata.uid ?? '') &&
-      issuerRefMatches(cr.spec?.issuerRef, this.deps.issuerRefs.current())
+      isDecidedByUs(this.targetsOurIssuer(cr), this.deps.policy)
     );
+  }
+
+  private targetsOurIssuer(cr: CertificateRequest): boolean {
+    return issuerRefMatches(cr.spec?.issuerRef, this.deps.issuerRefs.current());
   }
 
   private observe(cr: CertificateRequest): void {
@@ -99,19 +108,21 @@ export class ApprovalReconciler {
     if (!cr || !this.isPending(cr)) return;
     const { namespace = '', name = '', uid } = cr.metadata;
 
-    const decision = await evaluate(cr, this.deps.policy);
+    const targetsOurIssuer = this.targetsOurIssuer(cr);
+    const decision = await decide(cr, targetsOurIssuer, this.deps.policy);
     const issuerRef = this.deps.issuerRefs.current();
     let written: CertificateRequest | undefined;
     try {
       written = await this.deps.api.updateStatus(
         namespace,
         name,
-        // On a conflict this runs again on the fresh object: if someone decided meanwhile, or the
-        // name now belongs to a new request, write nothing.
+        // On a conflict this runs again on the fresh object: if someone decided meanwhile, the
+        // name now belongs to a new request, or the active issuer changed what the request is to
+        // us, write nothing.
         (fresh) =>
           fresh.metadata.uid === uid &&
           !isDecided(fresh) &&
-          issuerRefMatches(fresh.spec?.issuerRef, issuerRef)
+          issuerRefMatches(fresh.spec?.issuerRef, issuerRef) === targetsOurIssuer
             ? withDecision(fresh, decision)
             : undefined,
         { current: cr },

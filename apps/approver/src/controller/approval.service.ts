@@ -87,6 +87,10 @@ export class ApprovalService implements OnApplicationBootstrap, OnModuleDestroy 
         trustDomain: options.trustDomain,
         durationMs: options.certificateRequestDurationMs,
         keyAlgorithm: options.keyAlgorithm,
+        driverServiceAccount: options.useOwnServiceAccount
+          ? options.driverServiceAccount
+          : undefined,
+        autoApproveNonSpiffe: options.autoApproveNonSpiffe,
       },
       metrics,
       logger,

@@ -1,5 +1,5 @@
 import { CURVE_OF, OID, type CsrInfo } from '@spiffe-csi/crypto';
-import { quote } from './describe';
+import { describeOid } from './describe';
 import type { PolicyFailure, PolicyOptions } from './policy-types';
 
 const ALLOWED_KEY_USAGES = ['digitalSignature', 'keyEncipherment'];
@@ -7,7 +7,7 @@ const ALLOWED_EXTENDED_KEY_USAGES: string[] = [OID.serverAuth, OID.clientAuth];
 const ALLOWED_EXTENSIONS: string[] = [OID.subjectAltName, OID.keyUsage, OID.extKeyUsage];
 
 // Names for the extensions most likely to be smuggled in, so the reason reads well.
-const EXTENSION_NAMES: Record<string, string> = {
+const EXTENSION_NAMES: Readonly<Record<string, string>> = {
   [OID.basicConstraints]: 'basic constraints',
   '2.5.29.14': 'subject key identifier',
   '2.5.29.30': 'name constraints',
@@ -61,9 +61,10 @@ export function checkExtensions(csr: CsrInfo): PolicyFailure[] {
   const fail = (reason: string) => failures.push({ rule: 'extensions', reason });
   const seen = new Set<string>();
   for (const { oid } of csr.extensions) {
-    if (seen.has(oid)) fail(`CSR extension ${describeOid(oid)} appears more than once`);
+    if (seen.has(oid))
+      fail(`CSR extension ${describeOid(EXTENSION_NAMES, oid)} appears more than once`);
     else if (!ALLOWED_EXTENSIONS.includes(oid))
-      fail(`CSR extension ${describeOid(oid)} is not allowed`);
+      fail(`CSR extension ${describeOid(EXTENSION_NAMES, oid)} is not allowed`);
     seen.add(oid);
   }
   const badUsages = (csr.keyUsage?.usages ?? []).filter((u) => !ALLOWED_KEY_USAGES.includes(u));
@@ -81,9 +82,4 @@ export function checkExtensions(csr: CsrInfo): PolicyFailure[] {
     );
   }
   return failures;
-}
-
-function describeOid(oid: string): string {
-  const name = EXTENSION_NAMES[oid];
-  return name ? `${name} (${oid})` : quote(oid).slice(1, -1);
 }

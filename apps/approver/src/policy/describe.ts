@@ -10,3 +10,9 @@ export function quote(value: unknown): string {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** `name (oid)` when the OID has a name in `names`, else the OID alone (cut like any echo). */
+export function describeOid(names: Readonly<Record<string, string>>, oid: string): string {
+  const name = names[oid];
+  return name ? `${name} (${oid})` : quote(oid).slice(1, -1);
+}

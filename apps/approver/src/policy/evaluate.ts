@@ -1,6 +1,7 @@
-import { CsrParseError, inspectCsr, type CsrInfo } from '@spiffe-csi/crypto';
+import { checkAttributes } from './attribute-check';
 import { checkExtensions, checkKeyAlgorithm, checkSubjectAndSans } from './csr-checks';
 import { isRecord } from './describe';
+import { checkDriverIdentity } from './driver-identity-check';
 import { checkIdentity } from './identity-check';
 import {
   POLICY_RULES,
@@ -8,12 +9,8 @@ import {
   type PolicyFailure,
   type PolicyOptions,
 } from './policy-types';
+import { readCsr } from './read-csr';
 import { checkDuration, checkIsCa, checkUsages } from './spec-checks';
-
-/** A CSR for one EC key is well under 2 KiB; anything this large is not ours. */
-const MAX_REQUEST_BASE64_LENGTH = 64 * 1024;
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-export const INVALID_CSR_REASON = 'spec.request is not a valid PEM certificate signing request';
 
 /**
  * The approval policy: a pure function of the request and the options. Every check runs and
@@ -51,26 +48,22 @@ async function collectFailures(cr: unknown, options: PolicyOptions): Promise<Pol
   failures.push(...checkUsages(spec.usages));
   if (csr) {
     failures.push(...checkSubjectAndSans(csr));
+    failures.push(...checkAttributes(csr));
     failures.push(...checkExtensions(csr));
   }
   const uris = csr?.sans.filter((s) => s.type === 'uri').map((s) => s.value);
-  failures.push(...checkIdentity(spec.username, uris, options));
+  const { driverServiceAccount } = options;
+  failures.push(
+    ...(driverServiceAccount
+      ? checkDriverIdentity(spec.username, uris, namespaceOf(cr), {
+          ...options,
+          driverServiceAccount,
+        })
+      : checkIdentity(spec.username, uris, options)),
+  );
   return failures;
 }
 
-async function readCsr(request: unknown): Promise<{ csr?: CsrInfo; failures: PolicyFailure[] }> {
-  const fail = (reason: string) => ({ failures: [{ rule: 'request' as const, reason }] });
-  if (request === undefined || request === null || request === '')
-    return fail('spec.request is missing');
-  if (typeof request !== 'string') return fail(INVALID_CSR_REASON);
-  if (request.length > MAX_REQUEST_BASE64_LENGTH) return fail('spec.request is too large');
-  // The API carries spec.request as base64 of the PEM ([]byte in Go).
-  if (!BASE64.test(request)) return fail(INVALID_CSR_REASON);
-  const pem = Buffer.from(request, 'base64').toString('utf8');
-  try {
-    return { csr: await inspectCsr(pem), failures: [] };
-  } catch (err) {
-    if (err instanceof CsrParseError) return fail(INVALID_CSR_REASON);
-    throw err;
-  }
+function namespaceOf(cr: unknown): unknown {
+  return isRecord(cr) && isRecord(cr.metadata) ? cr.metadata.namespace : undefined;
 }

@@ -4,6 +4,8 @@ import type { PolicyFailure, PolicyOptions } from './policy-types';
 
 const SA_USERNAME_FORM = 'system:serviceaccount:<namespace>:<name>';
 
+export type FailIdentity = (reason: string) => void;
+
 /**
  * The requester (spec.username, set by cert-manager's webhook from the authenticated user) must be
  * a ServiceAccount, and the one URI SAN must be exactly that ServiceAccount's SPIFFE ID in our
@@ -16,7 +18,6 @@ export function checkIdentity(
 ): PolicyFailure[] {
   const failures: PolicyFailure[] = [];
   const fail = (reason: string) => failures.push({ rule: 'identity', reason });
-
   let expected: SpiffeId | undefined;
   if (username === undefined || username === null || username === '') {
     fail('spec.username is missing');
@@ -26,24 +27,35 @@ export function checkIdentity(
     else
       expected = SpiffeId.forServiceAccount(options.trustDomain, sa.namespace, sa.serviceAccount);
   }
-
-  // A URI SAN count other than one is reported by the subject rule; nothing to compare here.
-  if (uris?.length !== 1) return failures;
-  let actual: SpiffeId;
-  try {
-    actual = SpiffeId.parse(uris[0]);
-  } catch (err) {
-    fail(`URI SAN ${quote(uris[0])} is not a valid SPIFFE ID: ${(err as Error).message}`);
-    return failures;
-  }
-  const trustDomain = options.trustDomain.toLowerCase();
-  if (actual.trustDomain !== trustDomain) {
-    fail(`SPIFFE ID trust domain must be ${quote(trustDomain)}, got ${quote(actual.trustDomain)}`);
-  }
-  if (expected && actual.path !== expected.path) {
+  const actual = readUriSan(uris, options, fail);
+  if (expected && actual && actual.path !== expected.path) {
     fail(
       `SPIFFE ID ${quote(actual.toString())} does not match the requester; expected ${quote(expected.toString())}`,
     );
   }
   return failures;
+}
+
+/**
+ * The one URI SAN as a SPIFFE ID, with a failure when it is not one or lies outside our trust
+ * domain. A URI SAN count other than one is the subject rule's to report: undefined, no failure.
+ */
+export function readUriSan(
+  uris: string[] | undefined,
+  options: PolicyOptions,
+  fail: FailIdentity,
+): SpiffeId | undefined {
+  if (uris?.length !== 1) return undefined;
+  let actual: SpiffeId;
+  try {
+    actual = SpiffeId.parse(uris[0]);
+  } catch (err) {
+    fail(`URI SAN ${quote(uris[0])} is not a valid SPIFFE ID: ${(err as Error).message}`);
+    return undefined;
+  }
+  const trustDomain = options.trustDomain.toLowerCase();
+  if (actual.trustDomain !== trustDomain) {
+    fail(`SPIFFE ID trust domain must be ${quote(trustDomain)}, got ${quote(actual.trustDomain)}`);
+  }
+  return actual;
 }

@@ -5,6 +5,11 @@ export interface PolicyOptions {
   /** The exact lifetime every request must ask for (--certificate-request-duration), in ms. */
   durationMs: number;
   keyAlgorithm: KeyAlgorithm;
+  /**
+   * --use-own-service-account: the driver's full username, the only requester allowed; the
+   * SPIFFE path is then the driver's word (see driver-identity-check.ts).
+   */
+  driverServiceAccount?: string;
 }
 
 /** Short, stable ids of the policy rules; used as the metrics `reason` label. */
@@ -16,8 +21,13 @@ export const POLICY_RULES = [
   'is-ca',
   'usages',
   'subject',
+  'attributes',
   'extensions',
   'identity',
+  // --auto-approve-non-spiffe denials (non-spiffe.ts).
+  'non-spiffe-csr',
+  'non-spiffe-uri',
+  'non-spiffe-issuer',
 ] as const;
 export type PolicyRule = (typeof POLICY_RULES)[number];
 

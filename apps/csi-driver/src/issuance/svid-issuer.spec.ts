@@ -66,6 +66,7 @@ describe('SvidIssuer', () => {
 
     issuer = make(); // same pending map; a generous timeout so a loaded machine cannot fail the retry
     setTimeout(() => void backend.issue(`team-a/${name}`), 30);
+    issuer = make(); // same pending map; a generous timeout so a loaded machine cannot fail the retry
     const svid = await issuer.issue(target);
     expect(backend.created).toHaveLength(1);
     expect(svid.requestName).toBe(`team-a/${name}`);

@@ -65,7 +65,8 @@ export class StorageModule {
         useFactory: () =>
           new TimerScheduler({
             concurrency: options.schedulerConcurrency,
-            onError: (key, error) => logger?.warn({ key, err: describe(error) }, 'scheduled job failed'),
+            // 'job', not 'key': the log redactor treats a field named key as key material.
+            onError: (job, error) => logger?.warn({ job, err: describe(error) }, 'scheduled job failed'),
           }),
       },
       StorageLifecycle,

@@ -57,3 +57,37 @@ Call with (dict "image" .Values.x "root" $ "defaultTag" "...").
 - --runtime-issuance-config-map-namespace={{ .Release.Namespace }}
 {{- end }}
 {{- end -}}
+
+{{/*
+The signer name the approver may `approve` (cert-manager's webhook lets a user set Approved/Denied
+only with `approve` on cert-manager.io `signers` named "<issuer resource>.<group>/<name>" for a
+cluster-scoped issuer, "<issuer resource>.<group>/<request namespace>.<name>" for a namespaced one,
+or "<issuer resource>.<group>/*"). An explicit app.approver.signerName wins. Otherwise:
+- ClusterIssuer of cert-manager.io: exactly that issuer, clusterissuers.cert-manager.io/<name>.
+- Issuer of cert-manager.io: issuers.cert-manager.io/*. The name of a namespaced issuer's signer
+  carries each request's namespace, and the driver creates every request in its Pod's namespace;
+  RBAC cannot match a name pattern, so naming one namespace (e.g. the release's) would leave the
+  approver unable to decide any other namespace's requests.
+- An external issuer group: <lowercased kind>s.<group>/* (CRD plural by convention; whether it is
+  namespaced is unknown here, and the wildcard form covers both). Set signerName if the plural differs.
+- With app.runtimeIssuanceConfigMap set: empty, i.e. every signer, as before. That ConfigMap can
+  switch the approver to any issuer after install, which RBAC rendered now cannot follow; set
+  signerName when the issuers it will name are known.
+- With app.approver.autoApproveNonSPIFFE: empty, i.e. every signer, even over an explicit
+  signerName: it stands in for cert-manager's approver, which approves for every issuer.
+*/}}
+{{- define "cert-manager-csi-driver-spiffe.approverSignerName" -}}
+{{- $issuer := .Values.app.issuer -}}
+{{- $kind := $issuer.kind | default "Issuer" -}}
+{{- $group := $issuer.group | default "cert-manager.io" -}}
+{{- if .Values.app.approver.autoApproveNonSPIFFE -}}
+{{- else if .Values.app.approver.signerName -}}
+{{- .Values.app.approver.signerName -}}
+{{- else if not .Values.app.runtimeIssuanceConfigMap -}}
+{{- if and (eq $group "cert-manager.io") (eq $kind "ClusterIssuer") -}}
+{{- printf "clusterissuers.cert-manager.io/%s" $issuer.name -}}
+{{- else -}}
+{{- printf "%ss.%s/*" (lower $kind) $group -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
