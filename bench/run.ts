@@ -7,6 +7,7 @@ import { KEY_ALGORITHMS, type KeyAlgorithm } from '@spiffe-csi/crypto';
 import { benchApprover } from './approver';
 import { benchDriver } from './driver';
 import { benchFloor } from './floor';
+import { benchNode } from './node';
 import { ensureBuilt } from './lib/build';
 import { cleanupAll, cleanupOnSignals } from './lib/cleanup';
 import { renderTable, verdict, writeResults, type Figure } from './lib/figures';
@@ -14,14 +15,14 @@ import { machineInfo } from './lib/proc';
 import { enterSandbox } from './lib/sandbox';
 
 const ROOT = resolve(__dirname, '..');
-type Part = 'approver' | 'driver';
+type Part = 'approver' | 'driver' | 'node';
 
 function parseArgs(argv: string[]): { parts: Part[]; algorithm: KeyAlgorithm } {
   const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  if (only !== undefined && only !== 'approver' && only !== 'driver') throw new Error(`--only: expected approver or driver, got "${only}"`);
+  if (only !== undefined && only !== 'approver' && only !== 'driver' && only !== 'node') throw new Error(`--only: expected approver, driver or node, got "${only}"`);
   const algorithm = (argv.find((a) => a.startsWith('--key-algorithm='))?.slice('--key-algorithm='.length) ?? 'ecdsa-p521') as KeyAlgorithm;
   if (!KEY_ALGORITHMS.includes(algorithm)) throw new Error(`--key-algorithm: one of ${KEY_ALGORITHMS.join(', ')}`);
-  return { parts: only ? [only] : ['approver', 'driver'], algorithm };
+  return { parts: only ? [only] : ['approver', 'driver', 'node'], algorithm };
 }
 
 /** Replaces the table between the README's markers, so the committed README shows the latest run. */
@@ -70,6 +71,8 @@ async function main(): Promise<number> {
       if (process.getuid?.() !== 0) errors.push('driver: needs root for tmpfs and bind mounts; skipped');
       else await attempt('driver', () => benchDriver(algorithm));
     }
+    // The real node last: it brings up its own cluster and tears it down (scripts/test-node.sh).
+    if (parts.includes('node')) await attempt('node', async () => benchNode());
   } finally {
     await cleanupAll();
   }
@@ -91,7 +94,7 @@ async function main(): Promise<number> {
     `${machine.loadAverage.join(' / ')} at start, ${record.machine.loadAverageAtEnd.join(' / ')} at end · ${record.durationSeconds} s`;
   console.log(`\n${header}\n\n${table}\n`);
   for (const e of errors) console.log(`ERROR ${e}\n`);
-  const full = parts.length === 2;
+  const full = parts.length === 3;
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   const out = full ? join(ROOT, 'bench/results.json') : join(ROOT, `.tmp/bench-${parts[0]}.json`);
   writeResults(out, record);

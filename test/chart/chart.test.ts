@@ -78,7 +78,25 @@ describe('Helm chart', () => {
       tokenRequests: [{ audience: '', expirationSeconds: 3600 }],
       requiresRepublish: true,
       attachRequired: false,
+      // The driver applies fsGroup itself (attribute or volume_mount_group); kubelet never chowns.
+      fsGroupPolicy: 'None',
     });
+  });
+
+  it('runs both apps in the host network with extra env when asked (no Pod network, API server elsewhere)', () => {
+    const objects = render({
+      'app.driver.hostNetwork': 'true', 'app.approver.hostNetwork': 'true',
+      'app.extraEnv[0].name': 'KUBERNETES_SERVICE_HOST', 'app.extraEnv[0].value': '127.0.0.1',
+    });
+    for (const [kind, name, container] of [['DaemonSet', 'cert-manager-csi-driver-spiffe-driver', 'cert-manager-csi-driver-spiffe'],
+      ['Deployment', 'cert-manager-csi-driver-spiffe-approver', 'cert-manager-csi-driver-spiffe-approver']] as const) {
+      const pod = (find(objects, kind, name).spec as { template: { spec: Record<string, unknown> } }).template.spec;
+      expect(pod).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
+      const c = (pod.containers as { name: string; env: unknown[] }[]).find((x) => x.name === container)!;
+      expect(c.env).toContainEqual({ name: 'KUBERNETES_SERVICE_HOST', value: '127.0.0.1' });
+    }
+    const byDefault = (find(render(), 'DaemonSet', 'cert-manager-csi-driver-spiffe-driver').spec as { template: { spec: Record<string, unknown> } }).template.spec;
+    expect(byDefault.hostNetwork).toBeUndefined();
   });
 
   it('passes the shared values to both apps identically', () => {

@@ -154,6 +154,24 @@ describe('NodePublishVolume / NodeUnpublishVolume over a unix socket', () => {
     expect(driver.log.text).not.toContain(token);
   });
 
+  it('logs each outcome with the RPC and its duration', async () => {
+    await driver.client.node.NodePublishVolume(validPublishFixture().request);
+    expect(driver.log.entries().find((e) => e.msg === 'gRPC call succeeded')).toMatchObject({
+      level: 20,
+      rpc: 'Node/NodePublishVolume',
+      response: {},
+      durationMs: expect.any(Number),
+    });
+    driver.manager.publishError = new Error('boom');
+    await failureOf(driver.client.node.NodePublishVolume(validPublishFixture().request));
+    expect(driver.log.entries().find((e) => e.msg === 'gRPC call failed')).toMatchObject({
+      level: 50,
+      rpc: 'Node/NodePublishVolume',
+      grpcCode: status.INTERNAL,
+      durationMs: expect.any(Number),
+    });
+  });
+
   it('logs the request at debug without the token or secrets', async () => {
     const { request, token } = validPublishFixture();
     request.secrets = { password: 'hunter2-very-secret' };

@@ -3,7 +3,7 @@
  * the driver only decodes claims (the API server verifies the token when it is used).
  */
 import { randomBytes } from 'node:crypto';
-import { CONTEXT_SERVICE_ACCOUNT_TOKENS } from '../../apps/csi-driver/src/csi/volume-context-keys';
+import { CONTEXT_SERVICE_ACCOUNT_TOKENS } from '../../apps/csi-driver/src/volume/volume-context-keys';
 
 export interface TestTokenClaims {
   namespace?: string;

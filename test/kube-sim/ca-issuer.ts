@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signRequest, SigningError } from './ca-signer';
+import { signRequest, SigningError, type SignInput } from './ca-signer';
 import { PlainKubeClient, type WatchEvent } from './kube-client';
 import { timestamp } from './objects';
 import { createSelfSignedCa, loadCa, type CertificateAuthority, type CryptoKey } from './x509-util';
@@ -22,6 +22,11 @@ export interface CaIssuerSimOptions {
   mode?: IssuerMode;
   delayMs?: number;
   certDurationMs?: number;
+  /**
+   * Signs one approved request (default: this simulator's own DER writer, fast enough for the
+   * benchmarks). test:node passes one built on @peculiar/x509 so that no code of ours judges ours.
+   */
+  signer?: (ca: CertificateAuthority, input: SignInput, durationOverrideMs?: number) => Promise<string>;
 }
 
 export interface CaIssuerSim {
@@ -183,7 +188,7 @@ class CaIssuerController {
     }
     if (this.mode === 'fail') return { counter: 'failed', ready: ['False', 'Failed', 'simulated issuer failure'], failure: true };
     try {
-      const leaf = await signRequest(this.ca, cr.spec, this.certDurationMs);
+      const leaf = await (this.o.signer ?? signRequest)(this.ca, cr.spec, this.certDurationMs);
       return {
         counter: 'issued', ready: ['True', 'Issued', 'Certificate fetched from issuer successfully'], failure: false,
         certificate: Buffer.from(leaf).toString('base64'), ca: Buffer.from(this.ca.certPem).toString('base64'),

@@ -31,6 +31,7 @@ const PLURALS: Record<string, string> = {
   Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', ConfigMap: 'configmaps', Pod: 'pods',
   ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings', Role: 'roles', RoleBinding: 'rolebindings',
   CustomResourceDefinition: 'customresourcedefinitions', Lease: 'leases',
+  Deployment: 'deployments', DaemonSet: 'daemonsets', CSIDriver: 'csidrivers',
   MutatingWebhookConfiguration: 'mutatingwebhookconfigurations',
   ValidatingWebhookConfiguration: 'validatingwebhookconfigurations',
 };

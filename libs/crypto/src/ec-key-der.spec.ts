@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPair } from 'node:crypto'
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { encodeEcKey } from './ec-key-der';
-import type { NamedCurve } from './keys';
+import type { NamedCurve } from './curves';
 
 const generateEcKeyPair = promisify(generateKeyPair);
 

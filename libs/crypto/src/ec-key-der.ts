@@ -7,7 +7,7 @@ import {
   smallInteger,
   tlv,
 } from './der-writer';
-import type { NamedCurve } from './keys';
+import type { NamedCurve } from './curves';
 import { OID } from './oids';
 
 const CURVE_OID: Record<NamedCurve, string> = {

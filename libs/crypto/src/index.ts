@@ -1,4 +1,5 @@
 export * from './oids';
+export * from './curves';
 export * from './keys';
 export * from './pem';
 export * from './names';

@@ -1,9 +1,9 @@
 import { generateKeyPair, type KeyObject } from 'node:crypto';
+import type { NamedCurve } from './curves';
 import { encodeEcKey } from './ec-key-der';
 import { encodePem } from './pem';
 
 export type KeyAlgorithm = 'ecdsa-p256' | 'ecdsa-p384' | 'ecdsa-p521';
-export type NamedCurve = 'P-256' | 'P-384' | 'P-521';
 export type HashAlgorithm = 'SHA-256' | 'SHA-384' | 'SHA-512';
 
 export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['ecdsa-p256', 'ecdsa-p384', 'ecdsa-p521'];

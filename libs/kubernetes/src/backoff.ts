@@ -1,15 +1,15 @@
-export interface BackoffOptions {
+export interface RetryBackoffOptions {
   initialMs?: number;
   maxMs?: number;
 }
 
 /** Exponential backoff with full jitter in [d/2, d], capped; reset() after a success. */
-export class Backoff {
+export class RetryBackoff {
   private attempt = 0;
   private readonly initialMs: number;
   private readonly maxMs: number;
 
-  constructor(opts: BackoffOptions = {}) {
+  constructor(opts: RetryBackoffOptions = {}) {
     this.initialMs = opts.initialMs ?? 200;
     this.maxMs = opts.maxMs ?? 30_000;
   }

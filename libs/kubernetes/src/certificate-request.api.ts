@@ -1,4 +1,4 @@
-import { Backoff, sleep } from './backoff';
+import { RetryBackoff, sleep } from './backoff';
 import {
   CERTIFICATE_REQUEST_API_VERSION,
   type CertificateRequest,
@@ -98,7 +98,7 @@ export class CertificateRequestApi {
     mutate: StatusMutation,
     opts: { current?: CertificateRequest } = {},
   ): Promise<CertificateRequest | undefined> {
-    const backoff = new Backoff({ initialMs: 20, maxMs: 1_000 });
+    const backoff = new RetryBackoff({ initialMs: 20, maxMs: 1_000 });
     let current = opts.current;
     for (let attempt = 0; ; attempt++) {
       current ??= await this.get(namespace, name);

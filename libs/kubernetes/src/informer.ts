@@ -1,4 +1,4 @@
-import { Backoff, jitter, sleep, type BackoffOptions } from './backoff';
+import { RetryBackoff, jitter, sleep, type RetryBackoffOptions } from './backoff';
 import type { KubeConnection } from './connection';
 import { KubeApiError, isGone, type KubeStatus } from './errors';
 import type { Query } from './http-transport';
@@ -12,7 +12,7 @@ export interface InformerOptions {
   labelSelector?: string;
   fieldSelector?: string;
   watchTimeoutSeconds?: number;
-  backoff?: BackoffOptions;
+  backoff?: RetryBackoffOptions;
   pageSize?: number;
   logger?: KubeLogger;
   name?: string;
@@ -125,7 +125,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
-    const backoff = new Backoff(this.opts.backoff);
+    const backoff = new RetryBackoff(this.opts.backoff);
     let needList = true;
     while (!signal.aborted) {
       try {

@@ -1,5 +1,5 @@
 import { invalidArgument } from './csi-error';
-import { ATTRIBUTE_FS_GROUP } from './volume-context-keys';
+import { ATTRIBUTE_FS_GROUP } from '../volume/volume-context-keys';
 
 export const MAX_FS_GROUP = 4294967295;
 

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import packageJson from '../../../../package.json';
 import { CsiError } from './csi-error';
-import { CsiRpc, type CsiRpcHost } from './csi-rpc.decorator';
+import { CsiRpc } from './csi-rpc.decorator';
 import type {
   GetPluginCapabilitiesResponse,
   GetPluginInfoResponse,
@@ -20,11 +20,11 @@ import {
 export const DRIVER_VERSION: string = packageJson.version;
 
 @Controller()
-export class IdentityController implements CsiRpcHost {
+export class IdentityController {
   constructor(
     @Inject(OPTIONS) private readonly options: CsiServiceOptions,
     @Inject(VOLUME_MANAGER) private readonly volumes: VolumeManager,
-    @Inject(LOGGER) readonly logger: CsiLogger,
+    @Inject(LOGGER) private readonly logger: CsiLogger,
   ) {}
 
   @CsiRpc('Identity', 'GetPluginInfo')

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { CsiError } from './csi-error';
-import { CsiRpc, type CsiRpcHost } from './csi-rpc.decorator';
+import { CsiRpc } from './csi-rpc.decorator';
 import type {
   Empty,
   NodeGetCapabilitiesResponse,
@@ -10,9 +10,7 @@ import type {
   NodeUnpublishVolumeRequest,
 } from './csi-types';
 import {
-  type CsiLogger,
   type CsiServiceOptions,
-  LOGGER,
   OPTIONS,
   VOLUME_MANAGER,
   type VolumeManager,
@@ -27,11 +25,10 @@ function unsupported(rpc: string, capability: string): CsiError {
 }
 
 @Controller()
-export class NodeController implements CsiRpcHost {
+export class NodeController {
   constructor(
     @Inject(OPTIONS) private readonly options: CsiServiceOptions,
     @Inject(VOLUME_MANAGER) private readonly volumes: VolumeManager,
-    @Inject(LOGGER) readonly logger: CsiLogger,
   ) {}
 
   @CsiRpc('Node', 'NodeGetInfo')

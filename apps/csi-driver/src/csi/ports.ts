@@ -7,7 +7,8 @@ import type { DriverOptions } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 
 export { LOGGER, OPTIONS } from '@spiffe-csi/config';
-export { VOLUME_MANAGER, type PublishRequest, type VolumeManager } from '../volume/volume-manager';
+export { VOLUME_MANAGER, type VolumeManager } from '../volume/volume-manager';
+export type { PublishRequest } from '../volume/volume-request';
 
 /** The DriverOptions fields the gRPC layer reads. */
 export type CsiServiceOptions = Pick<

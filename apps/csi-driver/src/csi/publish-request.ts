@@ -6,7 +6,7 @@ import {
 import { invalidArgument } from './csi-error';
 import type { NodePublishVolumeRequest, NodeUnpublishVolumeRequest, StringMap } from './csi-types';
 import { resolveFsGroup } from './fs-group';
-import { workloadApiAttributeProblem } from '../workload-api/opt-out';
+import { workloadApiAttributeProblem } from '../volume/workload-api-attribute';
 import type { PublishRequest } from './ports';
 import { checkTargetPath, checkVolumeContextSize, checkVolumeId } from './request-rules';
 import { readEmptyAudienceToken } from './service-account-tokens';
@@ -17,7 +17,7 @@ import {
   CONTEXT_POD_NAMESPACE,
   CONTEXT_POD_UID,
   CONTEXT_SERVICE_ACCOUNT_NAME,
-} from './volume-context-keys';
+} from '../volume/volume-context-keys';
 
 export const READONLY_REQUIRED_MESSAGE = "pod.spec.volumes[].csi.readOnly must be set to 'true'";
 

@@ -1,4 +1,4 @@
-import { CONTEXT_SERVICE_ACCOUNT_TOKENS, REDACTED } from './volume-context-keys';
+import { CONTEXT_SERVICE_ACCOUNT_TOKENS, REDACTED } from '../volume/volume-context-keys';
 
 type JsonObject = Record<string, unknown>;
 

@@ -1,6 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
+import { DomainError } from '../domain-error';
 import { CsiError } from './csi-error';
+import { GRPC_STATUS_OF } from './domain-status';
+import { scrub, sensitiveValuesOf } from './redact';
 
 /** What the client sees (code + message) and what the log gets (detail, never sent). */
 export interface RpcFailure {
@@ -22,11 +25,13 @@ function isGrpcStatusObject(v: unknown): v is { code: number; message: string } 
 }
 
 /**
- * Maps anything a handler throws to the status kubelet gets. Only CsiError (and an RpcException
- * already carrying a gRPC status) keep their message; anything else is a bug or an unexpected
+ * Maps anything a handler throws to the status kubelet gets. Only a DomainError (its kind mapped
+ * through GRPC_STATUS_OF), a CsiError from the edge's own request checks and an RpcException
+ * already carrying a gRPC status keep their message; anything else is a bug or an unexpected
  * failure below us, whose text may contain request data, so the client gets a fixed INTERNAL message.
  */
 export function toRpcFailure(err: unknown, rpc: string): RpcFailure {
+  if (err instanceof DomainError) return { code: GRPC_STATUS_OF[err.kind], message: err.message };
   if (err instanceof CsiError) return { code: err.code, message: err.message };
   if (err instanceof RpcException && isGrpcStatusObject(err.getError())) {
     const { code, message } = err.getError() as { code: number; message: string };
@@ -76,6 +81,14 @@ export function logLevelFor(code: status): 'warn' | 'error' {
   return EXPECTED_CODES.has(code) ? 'warn' : 'error';
 }
 
-export function toRpcException(failure: RpcFailure): RpcException {
-  return new RpcException({ code: failure.code, message: failure.message });
+/**
+ * The failure as it may leave the handler: toRpcFailure with every secret the request carried
+ * scrubbed from the message and the detail (lower layers may have echoed a token in their text).
+ */
+export function publicFailure(err: unknown, rpc: string, request: unknown): RpcFailure {
+  const failure = toRpcFailure(err, rpc);
+  const secrets = sensitiveValuesOf(request);
+  const scrubbed: RpcFailure = { code: failure.code, message: scrub(failure.message, secrets) };
+  if (failure.detail !== undefined) scrubbed.detail = scrub(failure.detail, secrets);
+  return scrubbed;
 }

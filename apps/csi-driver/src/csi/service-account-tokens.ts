@@ -1,5 +1,5 @@
 import { invalidArgument } from './csi-error';
-import { CONTEXT_SERVICE_ACCOUNT_TOKENS } from './volume-context-keys';
+import { CONTEXT_SERVICE_ACCOUNT_TOKENS } from '../volume/volume-context-keys';
 
 /** The one token the driver acts with: requested by the CSIDriver for the empty audience. */
 export interface AudienceToken {

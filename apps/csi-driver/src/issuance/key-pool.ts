@@ -5,6 +5,9 @@ export interface KeySource {
   take(): Promise<GeneratedKey>;
 }
 
+/** The KeySource SvidIssuer takes keys from: a KeyPool in the driver. */
+export const KEY_SOURCE = Symbol('KEY_SOURCE');
+
 export const onDemandKeys = (algorithm: KeyAlgorithm): KeySource => ({
   take: () => generateKey(algorithm),
 });

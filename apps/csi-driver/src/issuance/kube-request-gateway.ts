@@ -1,11 +1,9 @@
 import {
   CertificateRequestApi, isNotFound,
-  type EventRecorder, type KubeConnection, type NewCertificateRequest,
+  type EventRecorder, type KubeConnection,
 } from '@spiffe-csi/kubernetes';
 import type { CertificateRequest, CertificateRequestGateway, IssuanceEvents, PodRef, RequestWatchEvent } from './ports';
 import { RequestWatchHub } from './request-watch-hub';
-
-type LibRequest = Parameters<CertificateRequestApi['create']>[1];
 
 /** CertificateRequestGateway over the API server: creates as the Pod; reads, watches (one shared informer) and deletes as the driver. */
 export class KubeCertificateRequestGateway implements CertificateRequestGateway {
@@ -20,8 +18,7 @@ export class KubeCertificateRequestGateway implements CertificateRequestGateway 
   async createAs(token: string, request: CertificateRequest): Promise<CertificateRequest> {
     const asPod = this.connection.asBearerToken(token);
     try {
-      const created = await new CertificateRequestApi(asPod).create(request.metadata.namespace, request as NewCertificateRequest as LibRequest);
-      return created as unknown as CertificateRequest;
+      return await new CertificateRequestApi(asPod).create(request.metadata.namespace!, request);
     } finally {
       asPod.close();
     }
@@ -29,16 +26,15 @@ export class KubeCertificateRequestGateway implements CertificateRequestGateway 
 
   async get(namespace: string, name: string): Promise<CertificateRequest | undefined> {
     try {
-      return (await this.own.get(namespace, name)) as unknown as CertificateRequest;
+      return await this.own.get(namespace, name);
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
     }
   }
 
-  /** Served from the node's shared request informer; resourceVersion is implied by its cache. */
-  watch(namespace: string, name: string, _resourceVersion: string | undefined,
-    onEvent: (event: RequestWatchEvent) => void): () => void {
+  /** Served from the node's shared request informer (RequestWatchHub). */
+  watch(namespace: string, name: string, onEvent: (event: RequestWatchEvent) => void): () => void {
     return this.requests.watch(namespace, name, onEvent);
   }
 
@@ -47,7 +43,7 @@ export class KubeCertificateRequestGateway implements CertificateRequestGateway 
   }
 
   async list(namespace: string, labelSelector: string): Promise<CertificateRequest[]> {
-    return (await this.own.list({ namespace, labelSelector })) as unknown as CertificateRequest[];
+    return this.own.list({ namespace, labelSelector });
   }
 
   delete(namespace: string, name: string): Promise<void> {

@@ -1,10 +1,8 @@
-import { CertificateRequestApi, type KubeConnection, type NewCertificateRequest } from '@spiffe-csi/kubernetes';
+import { CertificateRequestApi, type KubeConnection } from '@spiffe-csi/kubernetes';
 import type { CertificateRequest, CertificateRequestGateway, RequestWatchEvent } from './ports';
 import { checkTokenBinding, type TokenReviewStatus } from './token-binding';
 
 const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
-
-type LibRequest = Parameters<CertificateRequestApi['create']>[1];
 
 /**
  * The request credentials of --use-own-service-account: `createAs` still takes the Pod's token,
@@ -28,17 +26,15 @@ export class OwnServiceAccountGateway implements CertificateRequestGateway {
       body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } },
     });
     checkTokenBinding(review?.status ?? {}, request);
-    const created = await this.own.create(request.metadata.namespace, request as NewCertificateRequest as LibRequest);
-    return created as unknown as CertificateRequest;
+    return this.own.create(request.metadata.namespace!, request);
   }
 
   get(namespace: string, name: string): Promise<CertificateRequest | undefined> {
     return this.inner.get(namespace, name);
   }
 
-  watch(namespace: string, name: string, resourceVersion: string | undefined,
-    onEvent: (event: RequestWatchEvent) => void): () => void {
-    return this.inner.watch(namespace, name, resourceVersion, onEvent);
+  watch(namespace: string, name: string, onEvent: (event: RequestWatchEvent) => void): () => void {
+    return this.inner.watch(namespace, name, onEvent);
   }
 
   list(namespace: string, labelSelector: string): Promise<CertificateRequest[]> {

@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import type { GeneratedKey } from '@spiffe-csi/crypto';
 
 /** A request created but not yet answered; its key lives only here, in memory. */
@@ -14,6 +15,7 @@ export interface PendingRequest {
  * same request instead of piling up new ones (csi-lib#47). Lost on restart by design: the key must
  * never touch disk before it has a certificate.
  */
+@Injectable()
 export class PendingRequests {
   private readonly byVolume = new Map<string, PendingRequest>();
 

@@ -1,44 +1,15 @@
 // The narrow outside world the issuance code needs. Each port has one production adapter
 // (Kubernetes, flags, CA watcher) and a small fake for tests, so issuance logic never talks to
 // the API client directly.
+import type { CertificateRequest } from '@spiffe-csi/kubernetes';
+
+/** The Kubernetes library's CertificateRequest: one type from the API client to the waiter, no casts. */
+export type { CertificateRequest };
 
 export interface IssuerRef {
   name: string;
   kind: string;
   group: string;
-}
-
-export interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-  message?: string;
-}
-
-/** The cert-manager CertificateRequest fields the driver reads or writes. */
-export interface CertificateRequest {
-  apiVersion: 'cert-manager.io/v1';
-  kind: 'CertificateRequest';
-  metadata: {
-    name?: string;
-    generateName?: string;
-    namespace: string;
-    uid?: string;
-    resourceVersion?: string;
-    creationTimestamp?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string }[];
-  };
-  spec: {
-    request: string; // base64 of the CSR PEM bytes
-    issuerRef: IssuerRef;
-    duration?: string;
-    usages?: string[];
-    isCA?: boolean;
-    username?: string;
-  };
-  status?: { conditions?: Condition[]; certificate?: string; ca?: string; failureTime?: string };
 }
 
 export type RequestWatchEvent =
@@ -50,9 +21,12 @@ export type RequestWatchEvent =
 export interface CertificateRequestGateway {
   createAs(token: string, request: CertificateRequest): Promise<CertificateRequest>;
   get(namespace: string, name: string): Promise<CertificateRequest | undefined>;
-  /** Watches one request from `resourceVersion`; returns a function that stops the watch. */
-  watch(namespace: string, name: string, resourceVersion: string | undefined,
-    onEvent: (event: RequestWatchEvent) => void): () => void;
+  /**
+   * Watches one request: its current state first (when known, asynchronously), then every change,
+   * until the returned function is called. No resourceVersion: the shared informer's cache is the
+   * starting point, so a change that landed before the call is not lost.
+   */
+  watch(namespace: string, name: string, onEvent: (event: RequestWatchEvent) => void): () => void;
   list(namespace: string, labelSelector: string): Promise<CertificateRequest[]>;
   /** NotFound counts as success. */
   delete(namespace: string, name: string): Promise<void>;

@@ -1,3 +1,4 @@
+import type { CertificateRequestCondition } from '@spiffe-csi/kubernetes';
 import { describe, expect, it } from 'vitest';
 import { IDENTITY_ANNOTATION, NODE_ID_HASH_LABEL, NODE_LABEL, VOLUME_ID_HASH_LABEL, fnv1a32, isLabelSafe, volumeSelector } from './labels';
 import { buildCertificateRequest, type RequestInput } from './request-builder';
@@ -61,7 +62,7 @@ describe('buildCertificateRequest', () => {
 
 describe('classifyRequest', () => {
   const base = buildCertificateRequest(input);
-  const withConditions = (...conditions: { type: string; status: string; reason?: string; message?: string }[]) =>
+  const withConditions = (...conditions: CertificateRequestCondition[]) =>
     ({ ...base, status: { conditions, certificate: Buffer.from('PEM').toString('base64') } });
 
   it('reads issued, denied, failed and pending states', () => {

@@ -1,4 +1,5 @@
-import type { CertificateRequest, Condition } from './ports';
+import type { CertificateRequestCondition } from '@spiffe-csi/kubernetes';
+import type { CertificateRequest } from './ports';
 
 export type RequestOutcome =
   | { state: 'issued'; certificate: string; ca?: string } // PEM chain and status.ca as cert-manager returned them
@@ -6,7 +7,7 @@ export type RequestOutcome =
   | { state: 'failed'; message: string }
   | { state: 'pending'; reason: string }; // reason: a short human description of where it is
 
-function condition(request: CertificateRequest, type: string): Condition | undefined {
+function condition(request: CertificateRequest, type: string): CertificateRequestCondition | undefined {
   return request.status?.conditions?.find((c) => c.type === type);
 }
 

@@ -15,7 +15,7 @@ export function waitForRequestOutcome(
   initial: CertificateRequest,
   timeoutMs: number,
 ): Promise<WaitResult> {
-  const namespace = initial.metadata.namespace;
+  const namespace = initial.metadata.namespace!;
   const name = initial.metadata.name!;
   return new Promise<WaitResult>((resolve) => {
     let lastReason = 'not yet approved';
@@ -42,7 +42,7 @@ export function waitForRequestOutcome(
     };
     const watchFrom = (request: CertificateRequest) => {
       if (done || consider(request)) return;
-      stopWatch = gateway.watch(namespace, name, request.metadata.resourceVersion, (event) => {
+      stopWatch = gateway.watch(namespace, name, (event) => {
         if (done) return;
         if (event.type === 'changed') consider(event.request);
         else if (event.type === 'deleted') finish({ state: 'failed', message: 'the request was deleted' });

@@ -25,7 +25,7 @@ export class RequestWatchHub {
     this.informer = new CertificateRequestApi(connection).informer({
       labelSelector: nodeSelector(nodeId),
       logger,
-    }) as unknown as Informer<CertificateRequest>;
+    });
     this.informer.addHandlers({
       onAdd: (request) => this.emit(request, { type: 'changed', request }),
       onUpdate: (request) => this.emit(request, { type: 'changed', request }),

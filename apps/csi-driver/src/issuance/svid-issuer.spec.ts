@@ -64,6 +64,7 @@ describe('SvidIssuer', () => {
     expect(error.message).toBe(`timed out waiting for certificate request team-a/${name} to be issued (not yet approved)`);
     expect(pending.get('vol-1')?.requestName).toBe(name);
 
+    issuer = make(); // same pending map; a generous timeout so a loaded machine cannot fail the retry
     setTimeout(() => void backend.issue(`team-a/${name}`), 30);
     issuer = make(); // same pending map; a generous timeout so a loaded machine cannot fail the retry
     const svid = await issuer.issue(target);

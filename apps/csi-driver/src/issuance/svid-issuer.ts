@@ -1,12 +1,15 @@
-import { status } from '@grpc/grpc-js';
 import {
   createSpiffeCsr, verifyIssuedSvid, type GeneratedKey, type KeyAlgorithm,
 } from '@spiffe-csi/crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
-import { CsiError } from '../csi/csi-error';
-import { onDemandKeys, type KeySource } from './key-pool';
+import { DomainError, type DomainErrorKind } from '../domain-error';
+import { KEY_SOURCE, onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
-import type { CertificateRequest, CertificateRequestGateway, IssuerSource } from './ports';
+import {
+  CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, type CertificateRequest, type CertificateRequestGateway, type IssuerSource,
+} from './ports';
 import { buildCertificateRequest } from './request-builder';
 import { waitForRequestOutcome } from './request-waiter';
 
@@ -42,15 +45,20 @@ export interface IssuedSvid {
  * One issuance: fresh key → CSR → CertificateRequest (as the Pod) → watch → verify. Resumes the
  * volume's pending request when one exists, so retries never pile up requests.
  */
+@Injectable()
 export class SvidIssuer {
+  private readonly keys: KeySource;
+
   constructor(
-    private readonly settings: IssuanceSettings,
-    private readonly gateway: CertificateRequestGateway,
-    private readonly issuers: IssuerSource,
+    @Inject(ISSUANCE_SETTINGS) private readonly settings: IssuanceSettings,
+    @Inject(CERTIFICATE_REQUEST_GATEWAY) private readonly gateway: CertificateRequestGateway,
+    @Inject(ISSUER_SOURCE) private readonly issuers: IssuerSource,
     private readonly pending: PendingRequests,
-    private readonly logger: Logger,
-    private readonly keys: KeySource = onDemandKeys(settings.keyAlgorithm),
-  ) {}
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(KEY_SOURCE) keys?: KeySource,
+  ) {
+    this.keys = keys ?? onDemandKeys(settings.keyAlgorithm);
+  }
 
   async issue(target: IssuanceTarget): Promise<IssuedSvid> {
     const { request, key } = (await this.resume(target)) ?? (await this.submit(target));
@@ -58,19 +66,19 @@ export class SvidIssuer {
     const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs);
     if (result.state === 'timeout') {
       // Keep the pending key: kubelet's retry (or the next renewal attempt) picks this request up.
-      throw new CsiError(status.DEADLINE_EXCEEDED,
+      throw new DomainError('timed-out',
         `timed out waiting for certificate request ${name} to be issued (${result.lastReason})`);
     }
     this.pending.drop(target.volumeId);
     if (result.state === 'denied') {
-      throw new CsiError(status.PERMISSION_DENIED, `certificate request ${name} was denied: ${result.message}`);
+      throw new DomainError('forbidden', `certificate request ${name} was denied: ${result.message}`);
     }
     if (result.state === 'failed') {
-      throw new CsiError(status.UNAVAILABLE, `certificate request ${name} failed: ${result.message}`);
+      throw new DomainError('unavailable', `certificate request ${name} failed: ${result.message}`);
     }
     const verified = verifyIssuedSvid({ chainPem: result.certificate, privateKey: key.privateKey, spkiDer: key.spkiDer, spiffeId: target.spiffeId });
     if (!verified.ok) {
-      throw new CsiError(status.INTERNAL, `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
+      throw new DomainError('internal', `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
     }
     this.logger.info({ volumeId: target.volumeId, request: name, notAfter: verified.leaf.notAfter }, 'certificate issued');
     return {
@@ -96,7 +104,7 @@ export class SvidIssuer {
       return undefined;
     }
     const request = await this.gateway.get(pending.namespace, pending.requestName).catch((error: Error) => {
-      throw new CsiError(status.UNAVAILABLE, `reading certificate request ${pending.namespace}/${pending.requestName}: ${error.message}`);
+      throw new DomainError('unavailable', `reading certificate request ${pending.namespace}/${pending.requestName}: ${error.message}`);
     });
     if (!request) {
       this.pending.drop(target.volumeId);
@@ -109,7 +117,7 @@ export class SvidIssuer {
   private async submit(target: IssuanceTarget): Promise<{ request: CertificateRequest; key: GeneratedKey }> {
     const issuerRef = this.issuers.current();
     if (!issuerRef) {
-      throw new CsiError(status.FAILED_PRECONDITION,
+      throw new DomainError('precondition-failed',
         'no issuerRef is currently active: set --issuer-name or the runtime issuance ConfigMap');
     }
     const key = await this.keys.take();
@@ -127,12 +135,12 @@ export class SvidIssuer {
       extraAnnotations: this.settings.extraAnnotations,
     });
     const created = await this.gateway.createAs(target.token, draft).catch((error: Error) => {
-      throw new CsiError(createErrorCode(error),
+      throw new DomainError(createErrorKind(error),
         `creating certificate request in ${target.namespace} as the Pod's ServiceAccount: ${error.message}`);
     });
     this.pending.set(target.volumeId, {
       requestName: created.metadata.name!,
-      namespace: created.metadata.namespace,
+      namespace: target.namespace,
       key,
       spiffeId: target.spiffeId,
       createdAt: new Date(),
@@ -143,9 +151,9 @@ export class SvidIssuer {
 }
 
 /** 401/403 from the API server means the Pod's token cannot create requests; anything else may pass. */
-function createErrorCode(error: Error): status {
+function createErrorKind(error: Error): DomainErrorKind {
   const code = (error as { statusCode?: number; code?: number }).statusCode ?? (error as { code?: number }).code;
-  if (code === 401) return status.UNAUTHENTICATED;
-  if (code === 403) return status.PERMISSION_DENIED;
-  return status.UNAVAILABLE;
+  if (code === 401) return 'unauthenticated';
+  if (code === 403) return 'forbidden';
+  return 'unavailable';
 }

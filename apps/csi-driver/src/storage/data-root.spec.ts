@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { DataRoot, DataRootLostError } from './data-root';
-import { FakeMounter } from './fake-mounter';
+import { FakeMounter } from './testing/fake-mounter';
 import { FileMetadataStore } from './metadata-store';
 import { LinuxMounter } from './mounter';
 import { FileSvidStore } from './svid-files';

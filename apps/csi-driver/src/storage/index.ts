@@ -1,7 +1,5 @@
 export * from './atomic-writer';
 export * from './data-root';
-export * from './fake-mounter';
-export * from './in-memory-metadata-store';
 export * from './metadata-store';
 export * from './mounter';
 export * from './mountinfo';

@@ -2,10 +2,11 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InMemoryMetadataStore } from './in-memory-metadata-store';
+import { InMemoryMetadataStore } from './testing/in-memory-metadata-store';
 import { FileMetadataStore } from './metadata-store';
-import { InMemorySvidFiles } from './svid-files';
-import { REDACTED, VolumeMetadata, redactMetadata } from './volume-metadata';
+import { InMemorySvidFiles } from './testing/in-memory-svid-files';
+import { REDACTED } from '@spiffe-csi/config';
+import { VolumeMetadata, redactMetadata } from './volume-metadata';
 
 const TOKEN_KEY = 'csi.storage.k8s.io/serviceAccount.tokens';
 

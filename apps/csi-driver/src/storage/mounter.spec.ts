@@ -1,6 +1,6 @@
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeMounter } from './fake-mounter';
+import { FakeMounter } from './testing/fake-mounter';
 import { LinuxMounter, MountError } from './mounter';
 import { ROOT_ONLY, MountSandbox, isRoot } from './testing/mount-sandbox';
 

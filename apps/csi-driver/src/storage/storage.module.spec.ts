@@ -2,12 +2,14 @@ import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SCHEDULER, TimerScheduler } from '../scheduler/scheduler';
 import { DataRoot } from './data-root';
-import { FakeMounter } from './fake-mounter';
-import { InMemoryMetadataStore } from './in-memory-metadata-store';
+import { FakeMounter } from './testing/fake-mounter';
+import { InMemoryMetadataStore } from './testing/in-memory-metadata-store';
 import { FileMetadataStore } from './metadata-store';
 import { LinuxMounter } from './mounter';
 import { StorageModule } from './storage.module';
-import { FileSvidStore, InMemorySvidFiles, SvidFileWriter } from './svid-files';
+import { FileSvidStore, SvidFileWriter } from './svid-files';
+import { InMemorySvidFiles } from './testing/in-memory-svid-files';
+import { createInMemoryStorage, useInMemoryStorage } from './testing/in-memory-storage';
 import { ROOT_ONLY, MountSandbox, isRoot } from './testing/mount-sandbox';
 import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from './tokens';
 
@@ -18,12 +20,11 @@ describe('StorageModule', () => {
     box = undefined;
   });
 
-  it('binds the in-memory twins, readies the fake data root and cleans orphans on init', async () => {
+  it('runs its lifecycle over in-memory twins swapped in by a test: data root readied on init, scheduler stopped on shutdown', async () => {
     const logs: string[] = [];
     const logger = { info: (_o: object, m: string) => logs.push(m), warn: (_o: object, m: string) => logs.push(m) };
-    const moduleRef = await Test.createTestingModule({
-      imports: [StorageModule.forRoot({ dataRoot: '/csi-data', inMemory: true, logger })],
-    }).compile();
+    const builder = Test.createTestingModule({ imports: [StorageModule.forRoot({ dataRoot: '/csi-data', logger })] });
+    const moduleRef = await useInMemoryStorage(builder, createInMemoryStorage(), '/csi-data').compile();
     const writer = moduleRef.get<SvidFileWriter>(SVID_WRITER);
     expect(writer).toBeInstanceOf(InMemorySvidFiles);
     expect(moduleRef.get(SVID_READER)).toBe(writer);

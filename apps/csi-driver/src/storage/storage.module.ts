@@ -1,11 +1,9 @@
 import { DynamicModule, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { SCHEDULER, Scheduler, TimerScheduler } from '../scheduler/scheduler';
 import { DataRoot } from './data-root';
-import { FakeMounter } from './fake-mounter';
-import { InMemoryMetadataStore } from './in-memory-metadata-store';
 import { FileMetadataStore, OrphanCleaner } from './metadata-store';
 import { LinuxMounter, Mounter, TmpfsOptions } from './mounter';
-import { FileSvidStore, InMemorySvidFiles } from './svid-files';
+import { FileSvidStore } from './svid-files';
 import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from './tokens';
 
 /** Just what storage needs from a logger (pino satisfies it). */
@@ -16,8 +14,6 @@ export interface StorageLogger {
 
 export interface StorageModuleOptions {
   dataRoot: string;
-  /** In-memory twins and a fake mounter: no root, no filesystem writes (tests, dry runs). */
-  inMemory?: boolean;
   tmpfs?: TmpfsOptions;
   schedulerConcurrency?: number;
   logger?: StorageLogger;
@@ -59,7 +55,8 @@ class StorageLifecycle implements OnModuleInit, OnApplicationShutdown {
 export class StorageModule {
   static forRoot(options: StorageModuleOptions): DynamicModule {
     const logger = options.logger;
-    const implementations: Provider[] = options.inMemory ? inMemoryProviders(options) : filesystemProviders(options);
+    // Tests swap these for in-memory twins with storage/testing/in-memory-storage.ts.
+    const implementations = filesystemProviders(options);
     const providers: Provider[] = [
       { provide: STORAGE_OPTIONS, useValue: options },
       ...implementations,
@@ -100,18 +97,6 @@ function filesystemProviders(options: StorageModuleOptions): Provider[] {
         dataRoot,
       ),
     },
-    { provide: SVID_WRITER, useValue: files },
-    { provide: SVID_READER, useValue: files },
-  ];
-}
-
-function inMemoryProviders(options: StorageModuleOptions): Provider[] {
-  const files = new InMemorySvidFiles();
-  const mounter = new FakeMounter();
-  return [
-    { provide: MOUNTER, useValue: mounter },
-    { provide: DATA_ROOT, useValue: new DataRoot(mounter, options.dataRoot, options.tmpfs) },
-    { provide: METADATA_STORE, useValue: new InMemoryMetadataStore(files) },
     { provide: SVID_WRITER, useValue: files },
     { provide: SVID_READER, useValue: files },
   ];

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileMetadataStore } from './metadata-store';
 import { LinuxMounter } from './mounter';
-import { FileSvidStore, InMemorySvidFiles } from './svid-files';
+import { FileSvidStore } from './svid-files';
+import { InMemorySvidFiles } from './testing/in-memory-svid-files';
 import { ROOT_ONLY, MountSandbox, isRoot } from './testing/mount-sandbox';
 
 const FILES = { 'tls.crt': 'chain', 'tls.key': 'key', 'ca.crt': 'bundle' };

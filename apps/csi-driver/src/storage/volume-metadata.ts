@@ -1,3 +1,5 @@
+import { REDACTED } from '@spiffe-csi/config';
+
 /** What the driver remembers about a volume across restarts. Lives on the tmpfs only. */
 export interface VolumeMetadata {
   volumeId: string;
@@ -11,8 +13,6 @@ export interface VolumeMetadata {
   notAfter?: string;
   lastRequestName?: string;
 }
-
-export const REDACTED = '[REDACTED]';
 
 /** Volume-context keys whose values are credentials (the SA token JSON, anything token/secret-like). */
 function isSecretKey(key: string): boolean {

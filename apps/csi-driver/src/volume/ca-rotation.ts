@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import type { SvidFileReader } from '../storage/svid-files';
 import type { KeyedMutex } from './keyed-mutex';
-import type { MetadataStore, Scheduler, SvidFileWriter } from './seams';
+import type { MetadataStore, Scheduler, SvidFileWriter } from './ports';
 import type { SvidFileNames } from './volume-issuance';
 
 export interface CaRotationDeps {

@@ -1,8 +1,10 @@
-import { status } from '@grpc/grpc-js';
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
-import { CsiError } from '../csi/csi-error';
+import { DomainError } from '../domain-error';
 import type { DataRoot } from '../storage/data-root';
-import type { VolumeMetrics } from './volume-metrics';
+import { DATA_ROOT } from '../storage/tokens';
+import { VolumeMetrics } from './volume-metrics';
 
 /**
  * Recovery when the data root stops being our tmpfs (unmounted, lazily detached, mounted over).
@@ -11,13 +13,14 @@ import type { VolumeMetrics } from './volume-metrics';
  * memory only. What the old tmpfs held is out of reach: running Pods keep their (still valid)
  * files through their own bind mounts, and each volume is re-issued on kubelet's next republish.
  */
+@Injectable()
 export class DataRootKeeper {
   private remounting: Promise<void> | undefined;
 
   constructor(
-    private readonly dataRoot: Pick<DataRoot, 'path' | 'check' | 'ensureMounted'>,
-    private readonly metrics: Pick<VolumeMetrics, 'dataRootLost'>,
-    private readonly logger: Logger,
+    @Inject(DATA_ROOT) private readonly dataRoot: Pick<DataRoot, 'path' | 'check' | 'ensureMounted'>,
+    private readonly metrics: VolumeMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** Resolves once the data root is our tmpfs (remounting it if needed); UNAVAILABLE if it cannot be. */
@@ -35,7 +38,7 @@ export class DataRootKeeper {
     try {
       await this.dataRoot.ensureMounted();
     } catch (error) {
-      throw new CsiError(status.UNAVAILABLE, `${reason}; mounting a new tmpfs failed (${(error as Error).message}): ` +
+      throw new DomainError('unavailable', `${reason}; mounting a new tmpfs failed (${(error as Error).message}): ` +
         `the driver writes nothing until its data root is a tmpfs again — check the node's mounts, then restart the driver Pod`);
     }
     this.logger.warn({ dataRoot: this.dataRoot.path },

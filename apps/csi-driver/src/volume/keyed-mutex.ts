@@ -1,7 +1,10 @@
+import { Injectable } from '@nestjs/common';
+
 /**
  * One async lock per key: work for the same volume runs strictly one after another, work for
  * different volumes in parallel. Keys with nothing queued are forgotten, so memory stays bounded.
  */
+@Injectable()
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<void>>();
 

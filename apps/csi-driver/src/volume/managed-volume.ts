@@ -1,7 +1,7 @@
 import type { IssuanceTarget } from '../issuance/svid-issuer';
-import { CONTEXT_POD_NAME, CONTEXT_POD_UID } from '../csi/volume-context-keys';
-import type { VolumeMetadata } from './seams';
-import type { VolumeIdentity } from './volume-manager';
+import { CONTEXT_POD_NAME, CONTEXT_POD_UID } from './volume-context-keys';
+import type { VolumeMetadata } from './ports';
+import type { VolumeIdentity } from './volume-request';
 
 // The Pod's token lives in the volume context, under a key the metadata store's redaction masks
 // ("token"), so a logged metadata never shows it. Kubelet refreshes it on every republish.

@@ -2,13 +2,13 @@
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagedVolume } from './managed-volume';
-import { createWorld, publishRequest, startDriver, waitFor, type World } from './testing/harness';
+import { createWorld, publishRequest, startDriver, waitFor, type TestDriver, type World } from './testing/harness';
 
 describe('renewal and resume', () => {
   let world: World;
-  const drivers: ReturnType<typeof startDriver>[] = [];
+  const drivers: TestDriver[] = [];
   const boot = async (options?: Parameters<typeof startDriver>[1]) => {
-    const driver = startDriver(world, options);
+    const driver = await startDriver(world, options);
     drivers.push(driver);
     await driver.start();
     return driver;
@@ -18,7 +18,7 @@ describe('renewal and resume', () => {
   beforeEach(async () => {
     world = await createWorld();
   });
-  afterEach(() => drivers.splice(0).forEach((d) => d.stop()));
+  afterEach(() => Promise.all(drivers.splice(0).map((d) => d.stop())));
 
   it('renews a short-lived SVID at 2/3 of its life with a new key and prunes the old request', async () => {
     world.backend.certDurationMs = 3_000;
@@ -91,7 +91,7 @@ describe('renewal and resume', () => {
     const before = await boot();
     await before.manager.publish(publishRequest('vol-1'));
     await before.manager.publish(publishRequest('vol-2'));
-    before.stop();
+    await before.stop();
     const due = await metadata('vol-2');
     await world.store.write({ ...due, nextIssuanceTime: new Date(Date.now() - 1_000).toISOString() });
     await world.store.write({ volumeId: 'vol-3', targetPath: '/t3', volumeContext: {} });

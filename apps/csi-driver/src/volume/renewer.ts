@@ -1,24 +1,18 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '../scheduler/backoff';
-import type { DataRootKeeper } from './data-root-keeper';
-import type { KeyedMutex } from './keyed-mutex';
+import { SCHEDULER } from '../scheduler/scheduler';
+import { METADATA_STORE } from '../storage/tokens';
+import { DataRootKeeper } from './data-root-keeper';
+import { KeyedMutex } from './keyed-mutex';
 import { tokenExpired, type ManagedVolume } from './managed-volume';
-import type { MetadataStore, Scheduler } from './seams';
-import type { VolumeIssuance } from './volume-issuance';
-import type { VolumeMetrics } from './volume-metrics';
+import type { MetadataStore, Scheduler } from './ports';
+import { VolumeIssuance } from './volume-issuance';
+import { VolumeMetrics } from './volume-metrics';
 
-export interface RenewerDeps {
-  scheduler: Scheduler;
-  store: MetadataStore;
-  issuance: VolumeIssuance;
-  mutex: KeyedMutex;
-  metrics: VolumeMetrics;
-  logger: Logger;
-  /** Puts a lost data root back before each renewal (absent in tests that have no data root). */
-  keeper?: Pick<DataRootKeeper, 'ensure'>;
-  backoff?: BackoffOptions; // default 30 s ×2, cap 5 min, jittered
-  now?: () => number;
-}
+/** How failed renewals back off; production keeps Backoff's defaults, tests shorten and un-jitter them. */
+export const RENEWAL_BACKOFF = Symbol('RENEWAL_BACKOFF');
 
 const KEY_PREFIX = 'renew:';
 
@@ -28,20 +22,29 @@ const KEY_PREFIX = 'renew:';
  * A failed renewal leaves the current (still valid) files alone and retries with exponential
  * backoff; success resets it.
  */
+@Injectable()
 export class Renewer {
   private readonly backoffs = new Map<string, Backoff>();
   /** Volumes on the schedule: a renewal of one of them that finds no metadata is a fault, not an unpublish. */
   private readonly active = new Set<string>();
-  private readonly now: () => number;
+  private readonly now = Date.now;
 
-  constructor(private readonly deps: RenewerDeps) {
-    this.now = deps.now ?? Date.now;
-  }
+  constructor(
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    private readonly issuance: VolumeIssuance,
+    private readonly mutex: KeyedMutex,
+    private readonly metrics: VolumeMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+    /** Puts a lost data root back before each renewal. */
+    private readonly keeper: DataRootKeeper,
+    @Inject(RENEWAL_BACKOFF) private readonly backoffOptions: BackoffOptions,
+  ) {}
 
   /** (Re)schedules the volume's renewal at `at` (epoch ms); a past time runs at once. */
   schedule(volumeId: string, at: number): void {
     this.active.add(volumeId);
-    this.deps.scheduler.schedule(KEY_PREFIX + volumeId, at, () => this.renew(volumeId));
+    this.scheduler.schedule(KEY_PREFIX + volumeId, at, () => this.renew(volumeId));
   }
 
   scheduleFrom(meta: ManagedVolume): void {
@@ -49,13 +52,13 @@ export class Renewer {
   }
 
   cancel(volumeId: string): void {
-    this.deps.scheduler.cancel(KEY_PREFIX + volumeId);
+    this.scheduler.cancel(KEY_PREFIX + volumeId);
     this.backoffs.delete(volumeId);
     this.active.delete(volumeId);
   }
 
   nextAt(volumeId: string): number | undefined {
-    return this.deps.scheduler.nextAt(KEY_PREFIX + volumeId);
+    return this.scheduler.nextAt(KEY_PREFIX + volumeId);
   }
 
   /** Consecutive failed renewals of the volume (0 after a success). */
@@ -65,20 +68,20 @@ export class Renewer {
 
   /** One renewal attempt; exposed for tests and for the scheduler. */
   async renew(volumeId: string): Promise<void> {
-    await this.deps.mutex.run(volumeId, async () => {
+    await this.mutex.run(volumeId, async () => {
       if (!this.active.has(volumeId)) return; // unpublished meanwhile
       const meta = await this.readMetadata(volumeId);
       if (!meta) return this.retryLater(volumeId);
       if (tokenExpired(meta, new Date(this.now()))) {
         const message = 'the stored ServiceAccount token has expired; waiting for kubelet to republish the volume with a fresh one';
-        this.deps.issuance.reportFailure(meta, message);
+        this.issuance.reportFailure(meta, message);
         return this.retryLater(volumeId);
       }
       try {
-        const renewed = await this.deps.issuance.issue(meta);
+        const renewed = await this.issuance.issueAndStore(meta);
         this.backoffs.get(volumeId)?.reset();
         this.scheduleFrom(renewed);
-        this.deps.logger.info({ volumeId, nextIssuanceTime: renewed.nextIssuanceTime }, 'volume renewed');
+        this.logger.info({ volumeId, nextIssuanceTime: renewed.nextIssuanceTime }, 'volume renewed');
       } catch {
         this.retryLater(volumeId); // issuance already logged it and raised the Event
       }
@@ -92,19 +95,19 @@ export class Renewer {
    */
   private async readMetadata(volumeId: string): Promise<ManagedVolume | undefined> {
     try {
-      await this.deps.keeper?.ensure();
+      await this.keeper.ensure();
     } catch (error) {
-      this.deps.metrics.renewalSkipped('data-root-lost');
-      this.deps.logger.error({ volumeId, err: (error as Error).message }, 'renewal postponed: the data root is not our tmpfs');
+      this.metrics.renewalSkipped('data-root-lost');
+      this.logger.error({ volumeId, err: (error as Error).message }, 'renewal postponed: the data root is not our tmpfs');
       return undefined;
     }
-    const meta = (await this.deps.store.read(volumeId).catch((error: Error) => {
-      this.deps.logger.warn({ volumeId, err: error.message }, 'reading volume metadata failed');
+    const meta = (await this.store.read(volumeId).catch((error: Error) => {
+      this.logger.warn({ volumeId, err: error.message }, 'reading volume metadata failed');
       return undefined;
     })) as ManagedVolume | undefined;
     if (!meta) {
-      this.deps.metrics.renewalSkipped('metadata-unreadable');
-      this.deps.logger.error({ volumeId },
+      this.metrics.renewalSkipped('metadata-unreadable');
+      this.logger.error({ volumeId },
         'renewal postponed: the volume\'s metadata is missing or unreadable; retrying until kubelet republishes or unpublishes it');
     }
     return meta;
@@ -113,12 +116,12 @@ export class Renewer {
   private retryLater(volumeId: string): void {
     let backoff = this.backoffs.get(volumeId);
     if (!backoff) {
-      backoff = new Backoff(this.deps.backoff);
+      backoff = new Backoff(this.backoffOptions);
       this.backoffs.set(volumeId, backoff);
     }
     const at = this.now() + backoff.next();
     this.schedule(volumeId, at);
-    this.deps.metrics.renewalRescheduled(volumeId, new Date(at));
-    this.deps.logger.info({ volumeId, retryAt: new Date(at).toISOString(), failures: backoff.attempts }, 'renewal will be retried');
+    this.metrics.renewalRescheduled(volumeId, new Date(at));
+    this.logger.info({ volumeId, retryAt: new Date(at).toISOString(), failures: backoff.attempts }, 'renewal will be retried');
   }
 }

@@ -1,24 +1,20 @@
 import type { Logger } from 'pino';
 import { isIssued, type ManagedVolume } from './managed-volume';
 import type { Renewer } from './renewer';
-import type { MetadataStore, OrphanCleaner } from './seams';
+import type { MetadataStore } from './ports';
 
 /**
  * After a restart: every volume that has metadata and a certificate goes back on the renewal
- * schedule (overdue ones at once); directories without metadata are deleted; volumes that never
- * got a certificate are left for kubelet's next publish. Returns the resumed volume ids.
+ * schedule (overdue ones at once); volumes that never got a certificate are left for kubelet's
+ * next publish. Returns the resumed volume ids. Directories without metadata were already deleted
+ * by StorageModule's init, which Nest runs before this module's bootstrap.
  */
 export async function resumeVolumes(deps: {
   store: MetadataStore;
-  orphans?: OrphanCleaner;
   renewer: Renewer;
   logger: Logger;
 }): Promise<string[]> {
   const { store, renewer, logger } = deps;
-  if (deps.orphans) {
-    const removed = await deps.orphans.cleanupOrphans();
-    if (removed.length > 0) logger.warn({ volumeIds: removed }, 'removed volume directories without metadata');
-  }
   // Read everything before scheduling anything: overdue volumes renew at once, and 1,000 renewals
   // competing with the reads kept a restarted driver unready for ~13 s instead of well under 1 s.
   const issued: ManagedVolume[] = [];

@@ -1,19 +1,18 @@
-import { status } from '@grpc/grpc-js';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CsiError } from '../csi/csi-error';
+import { DomainError } from '../domain-error';
 import { DataRoot } from '../storage/data-root';
-import { FakeMounter } from '../storage/fake-mounter';
+import { FakeMounter } from '../storage/testing/fake-mounter';
 import { LinuxMounter } from '../storage/mounter';
 import { MountSandbox, ROOT_ONLY, isRoot } from '../storage/testing/mount-sandbox';
 import { TargetGuard } from './target-guard';
 
 const refusal = async (p: Promise<unknown>) => {
   const error = await p.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(CsiError);
-  expect((error as CsiError).code).toBe(status.INVALID_ARGUMENT);
-  return (error as CsiError).message;
+  expect(error).toBeInstanceOf(DomainError);
+  expect((error as DomainError).kind).toBe('invalid-request');
+  return (error as DomainError).message;
 };
 
 describe('TargetGuard (real directories)', () => {

@@ -1,10 +1,12 @@
 import { lstat, realpath } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
+import { Inject, Injectable } from '@nestjs/common';
 import { parseCertificateChain } from '@spiffe-csi/crypto';
-import { invalidArgument } from '../csi/csi-error';
+import { DomainError } from '../domain-error';
 import { AtomicWriter } from '../storage/atomic-writer';
 import type { DataRoot } from '../storage/data-root';
-import type { Mounter } from './seams';
+import { DATA_ROOT, MOUNTER } from '../storage/tokens';
+import type { Mounter } from './ports';
 
 /**
  * What is mounted at a target path, seen from this volume:
@@ -20,10 +22,11 @@ export type TargetState = 'none' | 'ours' | 'stale' | 'foreign';
  * The filesystem half of target-path confinement (the textual half, kubelet's path shape, is
  * checked in csi/target-path.ts) and the one place that decides whether a mount is ours.
  */
+@Injectable()
 export class TargetGuard {
   constructor(
-    private readonly mounter: Mounter,
-    private readonly dataRoot: Pick<DataRoot, 'path' | 'mount'>,
+    @Inject(MOUNTER) private readonly mounter: Mounter,
+    @Inject(DATA_ROOT) private readonly dataRoot: Pick<DataRoot, 'path' | 'mount'>,
   ) {}
 
   /**
@@ -34,13 +37,13 @@ export class TargetGuard {
   async confine(targetPath: string): Promise<void> {
     const roots = new Set([this.dataRoot.path, await realpath(this.dataRoot.path).catch(() => this.dataRoot.path)]);
     for (const root of roots) {
-      if (isSameOrBelow(targetPath, root)) throw invalidArgument(`target_path ${targetPath} lies inside the driver's data root`);
-      if (isSameOrBelow(root, targetPath)) throw invalidArgument(`target_path ${targetPath} contains the driver's data root`);
+      if (isSameOrBelow(targetPath, root)) throw invalidTarget(`target_path ${targetPath} lies inside the driver's data root`);
+      if (isSameOrBelow(root, targetPath)) throw invalidTarget(`target_path ${targetPath} contains the driver's data root`);
     }
     const existing = await longestExistingPrefix(targetPath);
     const real = await realpath(existing).catch(() => undefined); // a dangling symlink does not resolve
     if (real !== existing) {
-      throw invalidArgument(`target_path must not contain symlinks: ${existing} resolves to ${real ?? 'nothing'}`);
+      throw invalidTarget(`target_path must not contain symlinks: ${existing} resolves to ${real ?? 'nothing'}`);
     }
   }
 
@@ -90,8 +93,12 @@ async function longestExistingPrefix(path: string): Promise<string> {
       return p;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw invalidArgument(`target_path ${path} goes through something that is not a directory`);
+      if (code === 'ENOTDIR') throw invalidTarget(`target_path ${path} goes through something that is not a directory`);
       if (code !== 'ENOENT' || p === '/') throw err;
     }
   }
+}
+
+function invalidTarget(message: string): DomainError {
+  return new DomainError('invalid-request', message);
 }

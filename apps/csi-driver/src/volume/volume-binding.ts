@@ -1,9 +1,8 @@
-import { status } from '@grpc/grpc-js';
-import { CsiError } from '../csi/csi-error';
+import { DomainError } from '../domain-error';
 import type { TokenVerifier } from '../issuance/ports';
 import { RENEWAL_TOKEN_KEY, isIssued, type ManagedVolume } from './managed-volume';
 import { spiffeIdsShownAt } from './target-guard';
-import type { PublishRequest } from './volume-manager';
+import type { PublishRequest } from './volume-request';
 
 /**
  * A volume belongs to the Pod it was first published for: a later publish of the same volume_id
@@ -11,10 +10,10 @@ import type { PublishRequest } from './volume-manager';
  * uses one target per ephemeral volume). Returns the refusal, or undefined when it matches.
  * Messages say which part differs but never echo the stored values or any token.
  */
-export function bindingMismatch(stored: ManagedVolume, req: PublishRequest): CsiError | undefined {
+export function bindingMismatch(stored: ManagedVolume, req: PublishRequest): DomainError | undefined {
   const id = req.volumeId;
   if (stored.targetPath !== req.targetPath) {
-    return new CsiError(status.FAILED_PRECONDITION,
+    return new DomainError('precondition-failed',
       `volume ${id} is already published at another target path; refusing to expose it at ${req.targetPath}`);
   }
   const owner = stored.identity;
@@ -27,7 +26,7 @@ export function bindingMismatch(stored: ManagedVolume, req: PublishRequest): Csi
     // Metadata from before pod UIDs were recorded has none; the target path (which holds it) matched.
     if (what === 'pod UID' && was === undefined) continue;
     if (was !== now) {
-      return new CsiError(status.PERMISSION_DENIED,
+      return new DomainError('forbidden',
         `volume ${id} belongs to another ${what} than the presented ${JSON.stringify(now ?? '')}; nothing was changed`);
     }
   }
@@ -47,12 +46,12 @@ export async function acceptPresentedToken(stored: ManagedVolume | undefined, re
   try {
     genuine = await verifier.authenticates(req.identity.token);
   } catch (error) {
-    throw new CsiError(status.UNAVAILABLE,
+    throw new DomainError('unavailable',
       `cannot verify the fresh ServiceAccount token of volume ${req.volumeId} with the API server ` +
         `(${(error as Error).message}); the volume keeps its stored token`);
   }
   if (!genuine) {
-    throw new CsiError(status.UNAUTHENTICATED,
+    throw new DomainError('unauthenticated',
       `the API server rejected the ServiceAccount token presented for volume ${req.volumeId}; the volume keeps its stored token`);
   }
 }
@@ -65,7 +64,7 @@ export async function acceptPresentedToken(stored: ManagedVolume | undefined, re
 export async function checkStaleBindIdentity(req: PublishRequest): Promise<void> {
   const shown = await spiffeIdsShownAt(req.targetPath);
   if (shown.length > 0 && !shown.includes(req.identity.spiffeId)) {
-    throw new CsiError(status.PERMISSION_DENIED,
+    throw new DomainError('forbidden',
       `volume ${req.volumeId} was issued to another identity than ${req.identity.spiffeId}; nothing was changed`);
   }
 }

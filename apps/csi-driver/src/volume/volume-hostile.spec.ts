@@ -5,17 +5,17 @@ import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RENEWAL_TOKEN_KEY, type ManagedVolume } from './managed-volume';
 import {
-  DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, targetPathOf, waitFor, type World,
+  DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, targetPathOf, waitFor, type TestDriver, type World,
 } from './testing/harness';
 
 describe('volume manager against hostile callers', () => {
   let world: World;
-  let driver: ReturnType<typeof startDriver>;
+  let driver: TestDriver;
   const victim = publishRequest('vol-1');
 
   beforeEach(async () => {
     world = await createWorld();
-    driver = startDriver(world);
+    driver = await startDriver(world);
     await driver.start();
     await driver.manager.publish(victim);
   });

@@ -4,15 +4,15 @@ import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RENEWAL_TOKEN_KEY, type ManagedVolume } from './managed-volume';
-import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, waitFor, type World } from './testing/harness';
+import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, waitFor, type TestDriver, type World } from './testing/harness';
 
 describe('DefaultVolumeManager', () => {
   let world: World;
-  let driver: ReturnType<typeof startDriver>;
+  let driver: TestDriver;
 
   beforeEach(async () => {
     world = await createWorld();
-    driver = startDriver(world);
+    driver = await startDriver(world);
     await driver.start();
   });
   afterEach(() => driver.stop());
@@ -74,8 +74,8 @@ describe('DefaultVolumeManager', () => {
   });
 
   it('a timed-out publish is resumed by the retry without a second request', async () => {
-    driver.stop();
-    driver = startDriver(world, { issuanceTimeoutMs: 150 });
+    await driver.stop();
+    driver = await startDriver(world, { issuanceTimeoutMs: 150 });
     await driver.start();
     world.backend.answer = 'none';
     const error = await expectCsiError(driver.manager.publish(publishRequest('vol-1')));
@@ -113,7 +113,7 @@ describe('DefaultVolumeManager', () => {
     expect(await driver.manager.ready()).toEqual({ ready: true });
     await world.mounter.unmount(DATA_ROOT_PATH);
     expect(await driver.manager.ready()).toMatchObject({ ready: false, reason: expect.stringContaining('tmpfs') });
-    const fresh = startDriver(world);
+    const fresh = await startDriver(world);
     expect((await fresh.manager.ready()).ready).toBe(false);
   });
 });

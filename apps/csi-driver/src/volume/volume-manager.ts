@@ -1,64 +1,32 @@
 import { rmdir } from 'node:fs/promises';
-import { status } from '@grpc/grpc-js';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
-import { CsiError } from '../csi/csi-error';
-import type { TokenVerifier } from '../issuance/ports';
+import { DomainError } from '../domain-error';
+import { TOKEN_VERIFIER, type TokenVerifier } from '../issuance/ports';
+import { SvidIssuer } from '../issuance/svid-issuer';
 import { DataRootLostError, type DataRoot } from '../storage/data-root';
+import { DATA_ROOT, METADATA_STORE, MOUNTER } from '../storage/tokens';
 import { VolumeLayout } from '../storage/volume-layout';
-import type { DataRootKeeper } from './data-root-keeper';
-import type { KeyedMutex } from './keyed-mutex';
+import { DataRootKeeper } from './data-root-keeper';
+import { KeyedMutex } from './keyed-mutex';
 import { isIssued, withIdentity, type ManagedVolume } from './managed-volume';
-import type { Renewer } from './renewer';
-import type { MetadataStore, Mounter } from './seams';
-import type { TargetGuard, TargetState } from './target-guard';
+import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
+import { Renewer } from './renewer';
+import type { MetadataStore, Mounter } from './ports';
+import { TargetGuard, type TargetState } from './target-guard';
 import { acceptPresentedToken, bindingMismatch, checkStaleBindIdentity } from './volume-binding';
-import type { VolumeIssuance } from './volume-issuance';
-import type { VolumeMetrics } from './volume-metrics';
-import type { VolumeObserver } from './volume-observer';
+import { VolumeIssuance } from './volume-issuance';
+import { VolumeMetrics } from './volume-metrics';
+import type { PublishRequest } from './volume-request';
 
 /** The contract seam the gRPC Node service calls (docs/module-contracts.md, "Driver seams"). */
 export const VOLUME_MANAGER = Symbol('VOLUME_MANAGER');
 
-export interface PublishRequest {
-  volumeId: string;
-  targetPath: string;
-  volumeContext: Record<string, string>;
-  fsGroup?: number; // resolved from attribute or volume_mount_group
-  identity: VolumeIdentity;
-}
-
-/** Who the volume is for: from the Pod's ServiceAccount token, checked against the Pod info. */
-export interface VolumeIdentity {
-  namespace: string;
-  serviceAccount: string;
-  spiffeId: string;
-  token: string;
-  tokenExpiresAt?: Date;
-  podName?: string;
-  podUid?: string;
-}
-
 export interface VolumeManager {
-  publish(req: PublishRequest): Promise<void>; // throws CsiError
+  publish(req: PublishRequest): Promise<void>; // throws DomainError
   unpublish(volumeId: string, targetPath: string): Promise<void>;
   ready(): Promise<{ ready: boolean; reason?: string }>;
-}
-
-export interface VolumeManagerDeps {
-  store: MetadataStore;
-  mounter: Mounter;
-  dataRoot: Pick<DataRoot, 'path' | 'status'>;
-  keeper: Pick<DataRootKeeper, 'ensure'>;
-  targets: TargetGuard;
-  tokens: TokenVerifier;
-  issuance: VolumeIssuance;
-  renewer: Renewer;
-  forgetPending: (volumeId: string) => void;
-  mutex: KeyedMutex;
-  metrics: VolumeMetrics;
-  logger: Logger;
-  /** Told before a volume's directory goes (the Workload API closes its socket). */
-  observer?: VolumeObserver;
 }
 
 /** Our binds stacked at one target by an older driver are undone one by one, this many at most. */
@@ -70,64 +38,81 @@ const MAX_STACKED_BINDS = 8;
  * for the first and then finds the volume issued and mounted (csi-lib PR #211: no empty mounts).
  * A volume is bound to its Pod and target path; only our own binds are ever unmounted.
  */
+@Injectable()
 export class DefaultVolumeManager implements VolumeManager {
   private readonly layout: VolumeLayout;
   private readonly managed = new Set<string>();
   private started = false;
 
-  constructor(private readonly deps: VolumeManagerDeps) {
-    this.layout = new VolumeLayout(deps.dataRoot.path);
+  constructor(
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(MOUNTER) private readonly mounter: Mounter,
+    @Inject(DATA_ROOT) private readonly dataRoot: DataRoot,
+    private readonly keeper: DataRootKeeper,
+    private readonly targets: TargetGuard,
+    @Inject(TOKEN_VERIFIER) private readonly tokens: TokenVerifier,
+    private readonly issuance: VolumeIssuance,
+    private readonly renewer: Renewer,
+    /** Holds the volume's unanswered request; unpublish makes it forget it. */
+    private readonly issuer: SvidIssuer,
+    private readonly mutex: KeyedMutex,
+    private readonly metrics: VolumeMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+    /** Told before a volume's directory goes (the Workload API closes its socket). */
+    @Optional() @Inject(VOLUME_OBSERVER) private readonly observer: VolumeObserver = NO_VOLUME_OBSERVER,
+  ) {
+    this.layout = new VolumeLayout(dataRoot.path);
   }
 
   /** Called once startup resume is done: from here on the driver reports ready. */
   markStarted(resumedVolumeIds: string[] = []): void {
     for (const id of resumedVolumeIds) this.managed.add(id);
-    this.deps.metrics.managedVolumeCount(this.managed.size);
+    this.metrics.managedVolumeCount(this.managed.size);
     this.started = true;
   }
 
   async publish(req: PublishRequest): Promise<void> {
-    const done = this.deps.metrics.publishTimer();
+    const done = this.metrics.publishTimer();
     try {
-      await this.deps.targets.confine(req.targetPath);
-      await this.deps.mutex.run(req.volumeId, () => this.publishLocked(req));
+      await this.targets.confine(req.targetPath);
+      await this.mutex.run(req.volumeId, () => this.publishLocked(req));
       done('ok');
     } catch (error) {
       done('error');
-      throw asCsiError(error, `publishing volume ${req.volumeId}`);
+      throw asDomainError(error, `publishing volume ${req.volumeId}`);
     }
   }
 
   async unpublish(volumeId: string, targetPath: string): Promise<void> {
     try {
-      await this.deps.targets.confine(targetPath);
-      await this.deps.mutex.run(volumeId, () => this.unpublishLocked(volumeId, targetPath));
-      this.deps.logger.info({ volumeId }, 'volume unpublished');
+      await this.targets.confine(targetPath);
+      await this.mutex.run(volumeId, () => this.unpublishLocked(volumeId, targetPath));
+      this.logger.info({ volumeId }, 'volume unpublished');
     } catch (error) {
-      throw asCsiError(error, `unpublishing volume ${volumeId}`);
+      throw asDomainError(error, `unpublishing volume ${volumeId}`);
     }
   }
 
   async ready(): Promise<{ ready: boolean; reason?: string }> {
     if (!this.started) return { ready: false, reason: 'volume manager is still resuming volumes' };
-    const root = await this.deps.dataRoot.status();
+    const root = await this.dataRoot.status();
     if (!root.tmpfsMounted) return { ready: false, reason: root.reason ?? `data root ${root.path} is not a mounted tmpfs` };
     return { ready: true };
   }
 
   private async publishLocked(req: PublishRequest): Promise<void> {
-    const { store, targets, logger } = this.deps;
-    await this.deps.keeper.ensure();
+    const { store, targets, logger } = this;
+    await this.keeper.ensure();
     const previous = (await store.read(req.volumeId)) as ManagedVolume | undefined;
     const mismatch = previous && bindingMismatch(previous, req);
     if (mismatch) throw mismatch;
     const state = await targets.classify(req.targetPath, req.volumeId);
     if (state === 'foreign') {
-      throw new CsiError(status.FAILED_PRECONDITION,
+      throw new DomainError('precondition-failed',
         `target_path ${req.targetPath} is already a mount point of something else; refusing to mount over it`);
     }
     if (state === 'stale') await checkStaleBindIdentity(req);
-    await acceptPresentedToken(previous, req, this.deps.tokens);
+    await acceptPresentedToken(previous, req, this.tokens);
     let meta = withIdentity(req, req.identity, previous);
 
     if (isIssued(previous) && state === 'ours') {
@@ -142,7 +127,7 @@ export class DefaultVolumeManager implements VolumeManager {
     const issue = !isIssued(previous) || state === 'stale';
     try {
       await store.write(meta);
-      if (issue) meta = await this.deps.issuance.issue(meta);
+      if (issue) meta = await this.issuance.issueAndStore(meta);
       await this.mountAt(req.volumeId, req.targetPath, state);
     } catch (error) {
       // A volume that never got a certificate leaves nothing behind; the pending request (kept by
@@ -153,32 +138,32 @@ export class DefaultVolumeManager implements VolumeManager {
     if (state === 'stale') this.reportReissued(meta);
     this.ensureRenewal(meta);
     this.managed.add(req.volumeId);
-    this.deps.metrics.managedVolumeCount(this.managed.size);
+    this.metrics.managedVolumeCount(this.managed.size);
     logger.info({ volumeId: req.volumeId, spiffeId: meta.spiffeId, nextIssuanceTime: meta.nextIssuanceTime }, 'volume published');
   }
 
   /** Binds the data dir at the target (replacing a stale bind) and proves the result is our bind. */
   private async mountAt(volumeId: string, targetPath: string, state: TargetState): Promise<void> {
-    const { mounter, targets } = this.deps;
+    const { mounter, targets } = this;
     if (state === 'ours') return;
     if (state === 'stale') await mounter.unmount(targetPath);
     await targets.confine(targetPath); // again: issuance took a while, the path may have changed since
     await mounter.bindReadOnly(this.layout.dataDir(volumeId), targetPath);
     if ((await targets.classify(targetPath, volumeId)) !== 'ours') {
       await mounter.unmount(targetPath).catch(() => undefined);
-      throw new CsiError(status.INTERNAL, `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
+      throw new DomainError('internal', `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
     }
   }
 
   private async unpublishLocked(volumeId: string, targetPath: string): Promise<void> {
-    const { store, targets, mounter, logger } = this.deps;
+    const { store, targets, mounter, logger } = this;
     const previous = (await store.read(volumeId)) as ManagedVolume | undefined;
     if (previous && previous.targetPath !== targetPath) {
-      throw new CsiError(status.FAILED_PRECONDITION,
+      throw new DomainError('precondition-failed',
         `volume ${volumeId} is published at another target path; ${targetPath} is left alone and nothing was changed`);
     }
-    this.deps.renewer.cancel(volumeId);
-    this.deps.forgetPending(volumeId);
+    this.renewer.cancel(volumeId);
+    this.issuer.forget(volumeId);
     let state = await targets.classify(targetPath, volumeId);
     const ours = state === 'ours' || state === 'stale';
     for (let i = 0; i < MAX_STACKED_BINDS && (state === 'ours' || state === 'stale'); i++) {
@@ -187,29 +172,29 @@ export class DefaultVolumeManager implements VolumeManager {
     }
     if (state === 'foreign') logger.warn({ volumeId, targetPath }, 'target path is a mount point that is not ours: left mounted');
     else if (previous || ours) await removeEmptyTarget(targetPath);
-    await this.deps.observer?.volumeRemoved(volumeId);
+    await this.observer.volumeRemoved(volumeId);
     await store.remove(volumeId);
-    this.deps.metrics.forgetVolume(volumeId);
+    this.metrics.forgetVolume(volumeId);
     this.managed.delete(volumeId);
-    this.deps.metrics.managedVolumeCount(this.managed.size);
+    this.metrics.managedVolumeCount(this.managed.size);
   }
 
   private reportReissued(meta: ManagedVolume): void {
     const message = `the driver's data root tmpfs was lost, so volume ${meta.volumeId} was issued a new SVID; ` +
       'containers already running keep the previous files until the Pod is restarted';
-    this.deps.logger.warn({ volumeId: meta.volumeId }, message);
-    this.deps.issuance.warnPod(meta, 'SvidReissued', message);
+    this.logger.warn({ volumeId: meta.volumeId }, message);
+    this.issuance.warnPod(meta, 'SvidReissued', message);
   }
 
   /** Schedules renewal unless one (possibly a backoff retry) is already pending. */
   private ensureRenewal(meta: ManagedVolume): void {
-    if (this.deps.renewer.nextAt(meta.volumeId) === undefined) this.deps.renewer.scheduleFrom(meta);
+    if (this.renewer.nextAt(meta.volumeId) === undefined) this.renewer.scheduleFrom(meta);
   }
 
   private async discard(volumeId: string): Promise<void> {
-    await this.deps.observer?.volumeRemoved(volumeId);
-    await this.deps.store.remove(volumeId).catch((error: Error) =>
-      this.deps.logger.warn({ volumeId, err: error.message }, 'removing the failed volume left files behind'));
+    await this.observer.volumeRemoved(volumeId);
+    await this.store.remove(volumeId).catch((error: Error) =>
+      this.logger.warn({ volumeId, err: error.message }, 'removing the failed volume left files behind'));
   }
 }
 
@@ -223,8 +208,9 @@ async function removeEmptyTarget(targetPath: string): Promise<void> {
   });
 }
 
-function asCsiError(error: unknown, doing: string): CsiError {
-  if (error instanceof CsiError) return error;
-  if (error instanceof DataRootLostError) return new CsiError(status.UNAVAILABLE, `${doing}: ${error.message}`);
-  return new CsiError(status.INTERNAL, `${doing}: ${(error as Error)?.message ?? String(error)}`);
+/** Every failure leaves the manager as a DomainError; an unexpected one names what was being done. */
+function asDomainError(error: unknown, doing: string): DomainError {
+  if (error instanceof DomainError) return error;
+  if (error instanceof DataRootLostError) return new DomainError('unavailable', `${doing}: ${error.message}`);
+  return new DomainError('internal', `${doing}: ${(error as Error)?.message ?? String(error)}`);
 }

@@ -8,8 +8,9 @@ import { CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERI
 import { FakeRequestBackend } from '../issuance/testing/fake-request-backend';
 import { TestCa } from '../issuance/testing/test-ca';
 import { StorageModule } from '../storage/storage.module';
+import { createInMemoryStorage, useInMemoryStorage } from '../storage/testing/in-memory-storage';
 import { SVID_READER } from '../storage/tokens';
-import type { InMemorySvidFiles } from '../storage/svid-files';
+import type { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import { publishRequest, RecordedEvents } from './testing/harness';
 import { VOLUME_MANAGER, type VolumeManager } from './volume-manager';
 import { VolumeModule } from './volume.module';
@@ -21,10 +22,10 @@ describe('VolumeModule', () => {
       '--data-root=/csi-data', '--key-algorithm=ecdsa-p256',
     ]);
     const backend = new FakeRequestBackend(await TestCa.create());
-    const moduleRef = await Test.createTestingModule({
+    const builder = Test.createTestingModule({
       imports: [
         ConfigModule.forRoot(options, pino({ level: 'silent' })),
-        StorageModule.forRoot({ dataRoot: '/csi-data', inMemory: true }),
+        StorageModule.forRoot({ dataRoot: '/csi-data' }),
         VolumeModule.forRoot({
           overrides: [
             { provide: CERTIFICATE_REQUEST_GATEWAY, useValue: backend },
@@ -33,7 +34,8 @@ describe('VolumeModule', () => {
           ],
         }),
       ],
-    }).compile();
+    });
+    const moduleRef = await useInMemoryStorage(builder, createInMemoryStorage(), '/csi-data').compile();
     const app = await moduleRef.init();
     try {
       const manager = app.get<VolumeManager>(VOLUME_MANAGER);

@@ -8,31 +8,27 @@ import type { Logger } from 'pino';
 import { register, type Registry } from 'prom-client';
 import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { KubeCertificateRequestGateway, PodEventRecorder } from '../issuance/kube-request-gateway';
-import { KeyPool } from '../issuance/key-pool';
+import { KEY_SOURCE, KeyPool } from '../issuance/key-pool';
 import { PendingRequests } from '../issuance/pending-requests';
 import { KubeTokenVerifier } from '../issuance/kube-token-verifier';
-import {
-  CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERIFIER,
-  type CertificateRequestGateway, type IssuanceEvents, type IssuerSource, type TokenVerifier,
-} from '../issuance/ports';
+import { CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, ISSUER_SOURCE, TOKEN_VERIFIER } from '../issuance/ports';
 import { StaticIssuerSource } from '../issuance/static-issuer-source';
 import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuance/svid-issuer';
+import type { BackoffOptions } from '../scheduler/backoff';
 import { nextRenewalTime } from '../scheduler/renewal-time';
 import { SCHEDULER } from '../scheduler/scheduler';
-import type { DataRoot } from '../storage/data-root';
 import type { SvidFileReader } from '../storage/svid-files';
-import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '../storage/tokens';
+import { METADATA_STORE, SVID_READER, SVID_WRITER } from '../storage/tokens';
 import { CaRotation } from './ca-rotation';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
-import { Renewer } from './renewer';
+import { RENEWAL_BACKOFF, Renewer } from './renewer';
 import { resumeVolumes } from './resume';
-import type { MetadataStore, Mounter, Scheduler, SvidFileWriter } from './seams';
+import type { MetadataStore, Scheduler, SvidFileWriter } from './ports';
 import { TargetGuard } from './target-guard';
-import { VolumeIssuance } from './volume-issuance';
+import { RENEWAL_POLICY, VolumeIssuance, type RenewalPolicy } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
 import { VolumeMetrics } from './volume-metrics';
-import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
 
 export interface VolumeModuleOptions {
   /**
@@ -96,8 +92,7 @@ const defaults: Provider[] = [
     useFactory: (o: DriverOptions) => new StaticIssuerSource({ name: o.issuerName, kind: o.issuerKind, group: o.issuerGroup }),
     inject: [OPTIONS],
   },
-  { provide: CA_BUNDLE_SOURCE, useValue: new NoCaBundle() },
-  { provide: VOLUME_OBSERVER, useValue: NO_VOLUME_OBSERVER },
+  { provide: CA_BUNDLE_SOURCE, useFactory: () => new NoCaBundle() },
   {
     provide: CERTIFICATE_REQUEST_GATEWAY,
     useFactory: (conn: KubeConnection, o: DriverOptions) => new KubeCertificateRequestGateway(conn, o.nodeId),
@@ -109,11 +104,6 @@ const defaults: Provider[] = [
     inject: [KUBE_CONNECTION],
   },
   {
-    provide: DataRootKeeper,
-    useFactory: (dataRoot: DataRoot, metrics: VolumeMetrics, logger: Logger) => new DataRootKeeper(dataRoot, metrics, logger),
-    inject: [DATA_ROOT, VolumeMetrics, LOGGER],
-  },
-  {
     provide: ISSUANCE_EVENTS,
     useFactory: (kube: KubeClientFactory, o: DriverOptions) => new PodEventRecorder(kube.eventRecorder(o.csiDriverName)),
     inject: [KubeClientFactory, OPTIONS],
@@ -123,48 +113,23 @@ const defaults: Provider[] = [
     useFactory: (o: DriverOptions, registry?: Registry) => new VolumeMetrics(registry ?? register, o.nodeId),
     inject: [OPTIONS, { token: METRICS_REGISTRY, optional: true }],
   },
-  { provide: PendingRequests, useValue: new PendingRequests() },
-  { provide: KeyedMutex, useValue: new KeyedMutex() },
+  { provide: RENEWAL_POLICY, useValue: ((notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter))) satisfies RenewalPolicy },
+  { provide: RENEWAL_BACKOFF, useValue: {} satisfies BackoffOptions },
   {
-    provide: SvidIssuer,
-    useFactory: (s: IssuanceSettings, g: CertificateRequestGateway, i: IssuerSource, p: PendingRequests, l: Logger) =>
-      new SvidIssuer(s, g, i, p, l, new KeyPool(s.keyAlgorithm, KEY_POOL_SIZE)),
-    inject: [ISSUANCE_SETTINGS, CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, PendingRequests, LOGGER],
+    provide: KEY_SOURCE,
+    useFactory: (s: IssuanceSettings) => new KeyPool(s.keyAlgorithm, KEY_POOL_SIZE),
+    inject: [ISSUANCE_SETTINGS],
   },
-  {
-    provide: VolumeIssuance,
-    useFactory: (o: DriverOptions, issuer: SvidIssuer, gateway: CertificateRequestGateway, writer: SvidFileWriter,
-      store: MetadataStore, caBundle: CaBundleSource, events: IssuanceEvents, metrics: VolumeMetrics, logger: Logger,
-      observer: VolumeObserver) =>
-      new VolumeIssuance({
-        nodeId: o.nodeId,
-        fileNames: { certificate: o.fileNameCertificate, key: o.fileNameKey, ca: o.fileNameCa },
-        issuer, gateway, writer, store, caBundle, events, metrics, logger, observer,
-        renewalTime: (notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter)),
-      }),
-    inject: [OPTIONS, SvidIssuer, CERTIFICATE_REQUEST_GATEWAY, SVID_WRITER, METADATA_STORE, CA_BUNDLE_SOURCE,
-      ISSUANCE_EVENTS, VolumeMetrics, LOGGER, VOLUME_OBSERVER],
-  },
-  {
-    provide: Renewer,
-    useFactory: (scheduler: Scheduler, store: MetadataStore, issuance: VolumeIssuance, mutex: KeyedMutex,
-      metrics: VolumeMetrics, logger: Logger, keeper: DataRootKeeper) =>
-      new Renewer({ scheduler, store, issuance, mutex, metrics, logger, keeper }),
-    inject: [SCHEDULER, METADATA_STORE, VolumeIssuance, KeyedMutex, VolumeMetrics, LOGGER, DataRootKeeper],
-  },
-  {
-    provide: VOLUME_MANAGER,
-    useFactory: (store: MetadataStore, mounter: Mounter, dataRoot: DataRoot, issuance: VolumeIssuance,
-      renewer: Renewer, issuer: SvidIssuer, mutex: KeyedMutex, metrics: VolumeMetrics, logger: Logger,
-      keeper: DataRootKeeper, tokens: TokenVerifier, observer: VolumeObserver) =>
-      new DefaultVolumeManager({
-        store, mounter, dataRoot, issuance, renewer, mutex, metrics, logger, keeper, tokens, observer,
-        targets: new TargetGuard(mounter, dataRoot),
-        forgetPending: (volumeId) => issuer.forget(volumeId),
-      }),
-    inject: [METADATA_STORE, MOUNTER, DATA_ROOT, VolumeIssuance, Renewer, SvidIssuer, KeyedMutex, VolumeMetrics, LOGGER,
-      DataRootKeeper, TOKEN_VERIFIER, VOLUME_OBSERVER],
-  },
+  // Injectable classes: Nest reads their typed constructors, so no positional inject lists to keep
+  // in step; each app (a restarted driver in a test, too) gets its own instances and state.
+  PendingRequests,
+  KeyedMutex,
+  DataRootKeeper,
+  SvidIssuer,
+  VolumeIssuance,
+  Renewer,
+  TargetGuard,
+  { provide: VOLUME_MANAGER, useClass: DefaultVolumeManager },
   {
     provide: CaRotation,
     useFactory: (o: DriverOptions, source: CaBundleSource, store: MetadataStore, reader: SvidFileReader,

@@ -6,7 +6,7 @@ import { ISSUANCE_EVENTS, type IssuanceEvents } from '../issuance/ports';
 import type { SvidFileReader } from '../storage/svid-files';
 import { METADATA_STORE, SVID_READER } from '../storage/tokens';
 import { isIssued, type ManagedVolume } from '../volume/managed-volume';
-import type { MetadataStore } from '../volume/seams';
+import type { MetadataStore } from '../volume/ports';
 import { warnVolumePod } from '../volume/volume-issuance';
 import { VOLUME_OBSERVER } from '../volume/volume-observer';
 import { WorkloadApiServer } from './workload-server';

@@ -7,7 +7,7 @@ import { VolumeLayout } from '../storage/volume-layout';
 import type { ManagedVolume } from '../volume/managed-volume';
 import type { SvidFileNames } from '../volume/volume-issuance';
 import type { VolumeObserver } from '../volume/volume-observer';
-import { workloadApiWanted } from './opt-out';
+import { workloadApiWanted } from '../volume/workload-api-attribute';
 import { buildSvidState, sameSvidState, type X509SvidState } from './svid-state';
 
 /** One volume's endpoint, as the transport (gRPC) offers it; this module knows no more of it. */

@@ -1,4 +1,5 @@
-import type { CertificateRequest, CertificateRequestGateway, Condition, RequestWatchEvent, TokenVerifier } from '../ports';
+import type { CertificateRequestCondition } from '@spiffe-csi/kubernetes';
+import type { CertificateRequest, CertificateRequestGateway, RequestWatchEvent, TokenVerifier } from '../ports';
 import type { Tamper, TestCa } from './test-ca';
 
 type Watcher = { key: string; onEvent: (event: RequestWatchEvent) => void };
@@ -21,7 +22,6 @@ export class FakeRequestBackend implements CertificateRequestGateway, TokenVerif
   /** Tokens the "API server" answers 401 for (forged ones), and every token it was asked about. */
   readonly forgedTokens = new Set<string>();
   readonly verifiedTokens: string[] = [];
-  private readonly history: { key: string; rv: number; event: RequestWatchEvent }[] = [];
   private watchers = new Set<Watcher>();
   private rv = 0;
 
@@ -52,13 +52,15 @@ export class FakeRequestBackend implements CertificateRequestGateway, TokenVerif
     return found && structuredClone(found);
   }
 
-  watch(namespace: string, name: string, resourceVersion: string | undefined,
-    onEvent: (event: RequestWatchEvent) => void): () => void {
+  /** Like the production RequestWatchHub: the current state first (asynchronously), then changes. */
+  watch(namespace: string, name: string, onEvent: (event: RequestWatchEvent) => void): () => void {
     const key = `${namespace}/${name}`;
-    const from = Number(resourceVersion ?? this.rv);
-    for (const past of this.history) if (past.key === key && past.rv > from) onEvent(past.event);
     const watcher = { key, onEvent };
     this.watchers.add(watcher);
+    queueMicrotask(() => {
+      const current = this.objects.get(key);
+      if (current && this.watchers.has(watcher)) onEvent({ type: 'changed', request: structuredClone(current) });
+    });
     return () => this.watchers.delete(watcher);
   }
 
@@ -74,7 +76,8 @@ export class FakeRequestBackend implements CertificateRequestGateway, TokenVerif
     const key = `${namespace}/${name}`;
     if (!this.objects.delete(key)) return;
     this.deleted.push(name);
-    this.emit(key, ++this.rv, { type: 'deleted' });
+    ++this.rv;
+    this.emit(key, { type: 'deleted' });
   }
 
   /** Drops every open watch, like an API server restart. */
@@ -88,7 +91,7 @@ export class FakeRequestBackend implements CertificateRequestGateway, TokenVerif
     return [...this.objects.values()].map((o) => o.metadata.name!);
   }
 
-  setConditions(key: string, ...conditions: Condition[]): void {
+  setConditions(key: string, ...conditions: CertificateRequestCondition[]): void {
     const current = this.objects.get(key);
     if (!current) return;
     const next = structuredClone(current);
@@ -131,12 +134,11 @@ export class FakeRequestBackend implements CertificateRequestGateway, TokenVerif
     const rv = ++this.rv;
     object.metadata.resourceVersion = String(rv);
     this.objects.set(key, object);
-    this.emit(key, rv, { type: 'changed', request: structuredClone(object) });
+    this.emit(key, { type: 'changed', request: structuredClone(object) });
     return structuredClone(object);
   }
 
-  private emit(key: string, rv: number, event: RequestWatchEvent): void {
-    this.history.push({ key, rv, event });
+  private emit(key: string, event: RequestWatchEvent): void {
     for (const w of [...this.watchers]) if (w.key === key) w.onEvent(event);
   }
 }

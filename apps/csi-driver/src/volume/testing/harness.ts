@@ -1,26 +1,23 @@
+import { Test } from '@nestjs/testing';
+import { ConfigModule, parseDriverOptions } from '@spiffe-csi/config';
+import { METRICS_REGISTRY } from '@spiffe-csi/observability';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { NoCaBundle } from '../../ca-bundle/ca-bundle-watcher';
 import { CsiError } from '../../csi/csi-error';
-import { PendingRequests } from '../../issuance/pending-requests';
-import type { IssuanceEvents, PodRef } from '../../issuance/ports';
-import { StaticIssuerSource } from '../../issuance/static-issuer-source';
-import { SvidIssuer, type IssuanceSettings } from '../../issuance/svid-issuer';
+import { GRPC_STATUS_OF } from '../../csi/domain-status';
+import { DomainError } from '../../domain-error';
+import { CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, TOKEN_VERIFIER, type IssuanceEvents, type PodRef } from '../../issuance/ports';
 import { FakeRequestBackend } from '../../issuance/testing/fake-request-backend';
 import { TestCa } from '../../issuance/testing/test-ca';
-import { DataRoot } from '../../storage/data-root';
-import { FakeMounter } from '../../storage/fake-mounter';
-import { InMemoryMetadataStore } from '../../storage/in-memory-metadata-store';
-import { InMemorySvidFiles } from '../../storage/svid-files';
-import { TimerScheduler } from '../../scheduler/scheduler';
-import { DataRootKeeper } from '../data-root-keeper';
-import { KeyedMutex } from '../keyed-mutex';
-import { Renewer } from '../renewer';
-import { resumeVolumes } from '../resume';
-import { TargetGuard } from '../target-guard';
-import { DefaultVolumeManager, type PublishRequest } from '../volume-manager';
-import { VolumeIssuance } from '../volume-issuance';
-import { VolumeMetrics } from '../volume-metrics';
+import type { BackoffOptions } from '../../scheduler/backoff';
+import { nextRenewalTime } from '../../scheduler/renewal-time';
+import { StorageModule } from '../../storage/storage.module';
+import { createInMemoryStorage, useInMemoryStorage, type InMemoryStorage } from '../../storage/testing/in-memory-storage';
+import { RENEWAL_BACKOFF, Renewer } from '../renewer';
+import { RENEWAL_POLICY, type RenewalPolicy } from '../volume-issuance';
+import { VOLUME_MANAGER, type DefaultVolumeManager } from '../volume-manager';
+import type { PublishRequest } from '../volume-request';
+import { VolumeModule } from '../volume.module';
 
 export const DATA_ROOT_PATH = '/csi-data';
 export const NODE_ID = 'node-1';
@@ -33,63 +30,64 @@ export class RecordedEvents implements IssuanceEvents {
 }
 
 /** The long-lived world a driver runs in: API side, tmpfs contents and mounts survive "restarts". */
-export interface World {
+export interface World extends InMemoryStorage {
   backend: FakeRequestBackend;
-  files: InMemorySvidFiles;
-  store: InMemoryMetadataStore;
-  mounter: FakeMounter;
 }
 
 export async function createWorld(): Promise<World> {
-  const files = new InMemorySvidFiles();
-  const mounter = new FakeMounter();
-  mounter.preMount({ path: DATA_ROOT_PATH, fsType: 'tmpfs', source: 'tmpfs', readOnly: false });
-  return { backend: new FakeRequestBackend(await TestCa.create()), files, store: new InMemoryMetadataStore(files), mounter };
+  const storage = createInMemoryStorage();
+  storage.mounter.preMount({ path: DATA_ROOT_PATH, fsType: 'tmpfs', source: 'tmpfs', readOnly: false });
+  return { ...storage, backend: new FakeRequestBackend(await TestCa.create()) };
 }
 
 export interface DriverOptions {
   issuanceTimeoutMs?: number;
   backoffMs?: number;
-  renewAtFraction?: number; // of lifetime; default 2/3
-  settings?: Partial<IssuanceSettings>;
 }
 
-/** One driver process over a World: fresh in-memory state (pending keys, scheduler, backoff). */
-export function startDriver(world: World, options: DriverOptions = {}) {
-  const logger = pino({ level: 'silent' });
+/**
+ * One driver process over a World, wired by the production VolumeModule and StorageModule: only
+ * the outside world (API server, tmpfs contents, mounts, events, metrics registry) and the random
+ * parts (renewal jitter, backoff) are replaced. Each call is a fresh process: pending keys,
+ * scheduler and backoff start empty. `start()` runs the module lifecycle, as main.ts's listen does.
+ */
+export type TestDriver = Awaited<ReturnType<typeof startDriver>>;
+
+export async function startDriver(world: World, options: DriverOptions = {}) {
   const registry = new Registry();
-  const metrics = new VolumeMetrics(registry, NODE_ID);
   const events = new RecordedEvents();
-  const scheduler = new TimerScheduler();
-  const mutex = new KeyedMutex();
-  const pending = new PendingRequests();
-  const settings: IssuanceSettings = {
-    nodeId: NODE_ID, keyAlgorithm: 'ecdsa-p256', duration: '1h',
-    issuanceTimeoutMs: options.issuanceTimeoutMs ?? 5_000, extraAnnotations: {}, ...options.settings,
-  };
-  const issuer = new SvidIssuer(settings, world.backend,
-    new StaticIssuerSource({ name: 'ca', kind: 'ClusterIssuer', group: 'cert-manager.io' }), pending, logger);
-  const fraction = options.renewAtFraction ?? 2 / 3;
-  const issuance = new VolumeIssuance({
-    nodeId: NODE_ID, fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' },
-    issuer, gateway: world.backend, writer: world.files, store: world.store,
-    caBundle: new NoCaBundle(), events, metrics,
-    renewalTime: (nb, na) => new Date(nb.getTime() + (na.getTime() - nb.getTime()) * fraction), logger,
-  });
   const backoffMs = options.backoffMs ?? 30_000;
-  const dataRoot = new DataRoot(world.mounter, DATA_ROOT_PATH);
-  const keeper = new DataRootKeeper(dataRoot, metrics, logger);
-  const renewer = new Renewer({ scheduler, store: world.store, issuance, mutex, metrics, logger, keeper,
-    backoff: { initialMs: backoffMs, maxMs: backoffMs * 10, jitter: 0 } });
-  const manager = new DefaultVolumeManager({
-    store: world.store, mounter: world.mounter, dataRoot, keeper, targets: new TargetGuard(world.mounter, dataRoot),
-    tokens: world.backend, issuance, renewer, forgetPending: (id) => issuer.forget(id), mutex, metrics, logger,
+  const driverOptions = parseDriverOptions([
+    `--node-id=${NODE_ID}`, '--endpoint=unix:///tmp/csi.sock', '--issuer-name=ca', `--data-root=${DATA_ROOT_PATH}`,
+    '--key-algorithm=ecdsa-p256', '--certificate-request-duration=1h',
+    `--issuance-timeout=${options.issuanceTimeoutMs ?? 5_000}ms`,
+  ]);
+  const builder = Test.createTestingModule({
+    imports: [
+      ConfigModule.forRoot(driverOptions, pino({ level: 'silent' })),
+      StorageModule.forRoot({ dataRoot: DATA_ROOT_PATH }),
+      VolumeModule.forRoot({
+        overrides: [
+          { provide: CERTIFICATE_REQUEST_GATEWAY, useValue: world.backend },
+          { provide: TOKEN_VERIFIER, useValue: world.backend },
+          { provide: ISSUANCE_EVENTS, useValue: events },
+          { provide: METRICS_REGISTRY, useValue: registry },
+          // The production rule without its random jitter, so tests can name the exact renewal time.
+          { provide: RENEWAL_POLICY, useValue: ((nb, na) => new Date(nextRenewalTime(nb, na, 0))) satisfies RenewalPolicy },
+          { provide: RENEWAL_BACKOFF, useValue: { initialMs: backoffMs, maxMs: backoffMs * 10, jitter: 0 } satisfies BackoffOptions },
+        ],
+      }),
+    ],
   });
-  const start = async () => {
-    await dataRoot.ensureMounted(); // as StorageModule does on init: adopts the world's tmpfs
-    manager.markStarted(await resumeVolumes({ store: world.store, orphans: world.store, renewer, logger }));
+  const moduleRef = await useInMemoryStorage(builder, world, DATA_ROOT_PATH).compile();
+  return {
+    manager: moduleRef.get<DefaultVolumeManager>(VOLUME_MANAGER),
+    renewer: moduleRef.get(Renewer),
+    events,
+    registry,
+    start: async () => void (await moduleRef.init()),
+    stop: () => moduleRef.close(),
   };
-  return { manager, renewer, scheduler, pending, events, registry, metrics, dataRoot, start, stop: () => scheduler.stop() };
 }
 
 /** kubelet's target for the volume's Pod (uid-<volumeId>), under a kubelet root that does not exist here. */
@@ -108,11 +106,12 @@ export function publishRequest(volumeId: string, overrides: Partial<PublishReque
   };
 }
 
+/** The failure as kubelet sees it: a DomainError mapped to its status as the CSI edge does. */
 export async function expectCsiError(promise: Promise<unknown>): Promise<CsiError> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof CsiError) return error;
+    if (error instanceof DomainError) return new CsiError(GRPC_STATUS_OF[error.kind], error.message);
     throw error;
   }
   throw new Error('expected a CsiError');

@@ -1,7 +1,7 @@
-import { MetadataStore, OrphanCleaner } from './metadata-store';
-import { storageError } from './storage-error';
-import { assertVolumeId } from './volume-layout';
-import { VolumeMetadata, validateVolumeMetadata } from './volume-metadata';
+import { MetadataStore, OrphanCleaner } from '../metadata-store';
+import { storageError } from '../storage-error';
+import { assertVolumeId } from '../volume-layout';
+import { VolumeMetadata, validateVolumeMetadata } from '../volume-metadata';
 
 /** Where an in-memory volume's files live, so remove/cleanupOrphans can treat them like the dirs. */
 export interface InMemoryVolumeFiles {

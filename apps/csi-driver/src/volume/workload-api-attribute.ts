@@ -1,5 +1,4 @@
-/** Volume attribute: "false" keeps this volume's Workload API socket away (files only). */
-export const ATTRIBUTE_WORKLOAD_API = 'spiffe.csi.cert-manager.io/workload-api';
+import { ATTRIBUTE_WORKLOAD_API } from './volume-context-keys';
 
 /** Only the exact words: a typo such as "False" must fail the mount, not silently keep the API on. */
 export function workloadApiAttributeProblem(context: Record<string, string>): string | undefined {
@@ -8,6 +7,7 @@ export function workloadApiAttributeProblem(context: Record<string, string>): st
   return `volume attribute ${ATTRIBUTE_WORKLOAD_API} must be "true" or "false", not ${JSON.stringify(value)}`;
 }
 
+/** Whether the volume serves the Workload API (publish refuses any value but "true"/"false"). */
 export function workloadApiWanted(context: Record<string, string>): boolean {
   return context[ATTRIBUTE_WORKLOAD_API] !== 'false';
 }

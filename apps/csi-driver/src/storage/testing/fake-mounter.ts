@@ -1,5 +1,5 @@
 import { posix, resolve } from 'node:path';
-import { MountError, Mounter, MountView, TmpfsOptions } from './mounter';
+import { MountError, Mounter, MountView, TmpfsOptions } from '../mounter';
 
 export interface FakeMount {
   path: string;

@@ -1,5 +1,5 @@
-// The storage and scheduler seams the volume code depends on, gathered in one place.
-export type { MetadataStore, OrphanCleaner } from '../storage/metadata-store';
+// What the volume code needs from storage and the scheduler: their types, under one import.
+export type { MetadataStore } from '../storage/metadata-store';
 export type { Mounter } from '../storage/mounter';
 export type { VolumeMetadata } from '../storage/volume-metadata';
 export type { SvidFileWriter } from '../storage/svid-files';

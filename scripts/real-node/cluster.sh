@@ -1,0 +1,484 @@
+# Sourced by scripts/real-node.sh: start and stop the single-node cluster, loopback only, and
+# leave the host as it was found.
+
+readonly NODE_PACKAGES=(containerd runc etcd-server openssl curl util-linux buildah containernetworking-plugins iproute2 python3)
+# Every process of the tier runs in this cgroup (in each v1 hierarchy), so containers that runc
+# creates nest below it (kubelet runs with cgroupsPerQOS=false and passes no cgroup parent) and
+# `down` can find every process, containerd-shims included, and remove every cgroup it made.
+readonly NODE_CGROUP=csi-driver-spiffe-node
+# The sysctls kubelet's container manager rewrites (pkg/kubelet/cm setupKernelTunables).
+readonly KUBELET_SYSCTLS=(vm/overcommit_memory vm/panic_on_oom kernel/panic kernel/panic_on_oops
+  kernel/keys/root_maxkeys kernel/keys/root_maxbytes)
+# The driver's data dir (the chart's app.driver.csiDataDir default).
+readonly CSI_DATA_DIR=/tmp/cert-manager-csi-driver
+
+cp_dir() { echo "$node_state/control-plane"; }
+run_dir() { echo "/run/csi-driver-spiffe-node"; }
+containerd_sock() { echo "$(run_dir)/containerd.sock"; }
+
+install_node_packages() {
+  local missing=() pkg
+  for pkg in "${NODE_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+      skip "could not install ${missing[*]}"
+  fi
+}
+
+cgroup_hierarchies() {
+  # v1 hierarchies mounted under /sys/fs/cgroup (the unified v2 mount is not used by runc here).
+  awk '$3 == "cgroup" { print $2 }' /proc/self/mounts
+}
+
+make_node_cgroup() {
+  local h
+  for h in $(cgroup_hierarchies); do
+    mkdir -p "$h/$NODE_CGROUP"
+    if [ -f "$h/cpuset.cpus" ]; then
+      cat "$h/cpuset.cpus" >"$h/$NODE_CGROUP/cpuset.cpus"
+      cat "$h/cpuset.mems" >"$h/$NODE_CGROUP/cpuset.mems"
+    fi
+  done
+}
+
+# Runs "$@" in the background inside the tier's cgroup, in its own session; records its PID.
+spawn() {
+  local name=$1
+  shift
+  local logf="$node_state/logs/$name.log"
+  # shellcheck disable=SC2016
+  setsid bash -c 'for h in $1; do echo $$ >"$h/'"$NODE_CGROUP"'/cgroup.procs"; done; shift; exec "$@"' \
+    _ "$(cgroup_hierarchies | tr '\n' ' ')" "$@" >"$logf" 2>&1 </dev/null &
+  echo $! >"$node_state/pids/$name.pid"
+}
+
+# ---------------------------------------------------------------------------- host state
+
+record_host() {
+  local f=$node_state/host
+  mkdir -p "$f"
+  [ -f "$f/recorded" ] && return
+  local s
+  for s in "${KUBELET_SYSCTLS[@]}"; do
+    [ -f "/proc/sys/$s" ] && echo "$s $(cat "/proc/sys/$s")" >>"$f/sysctls"
+  done
+  local d
+  for d in "$KUBELET_ROOT" /var/log/pods /var/log/containers "$CSI_DATA_DIR" /etc/kubernetes /run/containerd; do
+    [ -e "$d" ] && echo "$d" >>"$f/existing-dirs"
+  done
+  touch "$f/recorded"
+}
+
+restore_host() {
+  local f=$node_state/host s v
+  [ -f "$f/sysctls" ] && while read -r s v; do
+    [ "$(cat "/proc/sys/$s" 2>/dev/null)" = "$v" ] || { echo "$v" >"/proc/sys/$s" 2>/dev/null && log "restored $s = $v"; } || true
+  done <"$f/sysctls"
+  local d
+  for d in "$KUBELET_ROOT" /var/log/pods /var/log/containers "$CSI_DATA_DIR" /etc/kubernetes; do
+    if [ -e "$d" ] && ! grep -qx "$d" "$f/existing-dirs" 2>/dev/null; then rm -rf --one-file-system "$d"; fi
+  done
+  # containerd's shims and runc keep sockets and state under /run/containerd whatever the config
+  # says; another containerd may share it, so only its empty dirs go, and only if we made it.
+  if [ -d /run/containerd ] && ! grep -qx /run/containerd "$f/existing-dirs" 2>/dev/null; then
+    find /run/containerd -depth -type d -empty -delete 2>/dev/null || true
+  fi
+}
+
+# Every mount point at or below one of the given dirs, deepest first.
+mounts_under() {
+  local dir
+  for dir in "$@"; do
+    awk -v d="$dir" '{ gsub(/\\040/, " ", $5); if ($5 == d || index($5, d "/") == 1) print length($5), $5 }' /proc/self/mountinfo
+  done | sort -rn | cut -d' ' -f2- | uniq
+}
+
+unmount_all() {
+  local m pass
+  for pass in 1 2 3; do
+    local left=0
+    while IFS= read -r m; do
+      [ -n "$m" ] || continue
+      umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || left=1
+    done < <(mounts_under "$KUBELET_ROOT" "$CSI_DATA_DIR" "$node_state" "$(run_dir)")
+    [ "$left" = 0 ] && [ -z "$(mounts_under "$KUBELET_ROOT" "$CSI_DATA_DIR" "$node_state" "$(run_dir)")" ] && return 0
+    sleep 0.5
+  done
+  log "still mounted: $(mounts_under "$KUBELET_ROOT" "$CSI_DATA_DIR" "$node_state" "$(run_dir)" | tr '\n' ' ')"
+}
+
+# PIDs in the tier's cgroup tree (pids hierarchy, or the first one mounted).
+cgroup_pids() {
+  local h
+  h=$(cgroup_hierarchies | grep -m1 '/pids$' || cgroup_hierarchies | head -n 1)
+  [ -d "$h/$NODE_CGROUP" ] || return 0
+  find "$h/$NODE_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u
+}
+
+# The init PIDs of our containerd's tasks (a container whose cgroup escaped ours still ends here).
+our_task_pids() {
+  [ -S "$(containerd_sock)" ] || return 0
+  timeout 10 ctr --address "$(containerd_sock)" -n k8s.io tasks ls 2>/dev/null | awk 'NR > 1 && $2 > 0 { print $2 }'
+}
+
+# Our containerd's containers, ended through containerd itself so that each shim shuts down and
+# removes its socket under /run/containerd/s (a path containerd 1.6 shares between all instances).
+remove_our_containers() {
+  [ -S "$(containerd_sock)" ] || return 0
+  local c ids
+  ctr_() { timeout 10 ctr --address "$(containerd_sock)" -n k8s.io "$@" >/dev/null 2>&1; }
+  ids=$(timeout 10 ctr --address "$(containerd_sock)" -n k8s.io containers ls -q 2>/dev/null) || return 0
+  for c in $ids; do ctr_ tasks kill -a -s SIGKILL "$c" || true; done
+  for c in $ids; do ctr_ tasks delete -f "$c" || true; ctr_ containers delete "$c" || true; done
+}
+
+kill_tier_processes() {
+  local name tasks
+  tasks=$(our_task_pids)
+  # Kubelet first (it would restart containers), then the runtime, then the control plane.
+  stop_pid_file "$node_state/pids/kubelet.pid"
+  remove_our_containers
+  # shellcheck disable=SC2086
+  [ -z "$tasks" ] || kill -KILL $tasks 2>/dev/null || true
+  for name in containerd kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    stop_pid_file "$node_state/pids/$name.pid"
+  done
+  local i pids
+  for i in 1 2 3 4 5 6 7 8 9 10; do
+    pids=$(cgroup_pids)
+    [ -n "$pids" ] || break
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.3
+  done
+  [ -z "$(cgroup_pids)" ] || log "processes left in the tier's cgroup: $(cgroup_pids | tr '\n' ' ')"
+}
+
+remove_cgroups() {
+  local h
+  # The v1 hierarchies and the hybrid unified (v2) one: kubelet's cgroup manager makes its dirs there too.
+  for h in $(awk '$3 == "cgroup" || $3 == "cgroup2" { print $2 }' /proc/self/mounts); do
+    [ -d "$h/$NODE_CGROUP" ] || continue
+    find "$h/$NODE_CGROUP" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    [ -d "$h/$NODE_CGROUP" ] && log "could not remove cgroup $h/$NODE_CGROUP"
+  done
+  return 0
+}
+
+node_down() {
+  [ -d "$node_state" ] || { rm -rf "$(run_dir)"; log "nothing to stop"; return 0; }
+  kill_tier_processes
+  unmount_all
+  remove_cgroups
+  restore_host
+  rm -rf --one-file-system "$(run_dir)"
+  # Only ever delete a directory this script made.
+  if [ -d "$node_state/pids" ]; then rm -rf --one-file-system "$node_state"; fi
+  log "stopped; host restored"
+}
+
+# ---------------------------------------------------------------------------- control plane
+
+node_running() {
+  local cp
+  cp=$(cp_dir)
+  [ -f "$cp/admin.token" ] || return 1
+  pid_alive "$node_state/pids/kubelet.pid" && pid_alive "$node_state/pids/kube-apiserver.pid" &&
+    curl -sf --max-time 2 --cacert "$cp/pki/ca.crt" -H "Authorization: Bearer $(cat "$cp/admin.token")" \
+      "https://127.0.0.1:$api_port/api/v1/nodes/$NODE_NAME" | grep -q '"type": "Ready",\s*$\|"type":"Ready"' 2>/dev/null
+}
+
+api_get() {
+  local cp
+  cp=$(cp_dir)
+  curl -sf --max-time 5 --cacert "$cp/pki/ca.crt" -H "Authorization: Bearer $(cat "$cp/admin.token")" \
+    "https://127.0.0.1:$api_port$1"
+}
+
+node_registered() { api_get "/api/v1/nodes/$NODE_NAME" >/dev/null 2>&1; }
+
+# Ready, and schedulable: the node lifecycle controller has lifted the not-ready taint.
+node_ready() {
+  api_get "/api/v1/nodes/$NODE_NAME" 2>/dev/null |
+    python3 -c 'import json,sys; n=json.load(sys.stdin); c=[x for x in n["status"]["conditions"] if x["type"]=="Ready"]; t=[x for x in n["spec"].get("taints") or [] if x["key"].startswith("node.kubernetes.io/")]; sys.exit(0 if c and c[0]["status"]=="True" and not t else 1)' 2>/dev/null
+}
+
+# A kubeconfig acting as a token from tokens.csv.
+token_kubeconfig() {
+  local name=$1 user=$2 groups=$3 cp token
+  cp=$(cp_dir)
+  token=$(openssl rand -hex 24)
+  echo "$token,$user,$user-uid,\"$groups\"" >>"$cp/pki/tokens.csv"
+  cat >"$cp/$name.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: node
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority: $cp/pki/ca.crt
+users:
+- name: $name
+  user:
+    token: $token
+contexts:
+- name: node
+  context: {cluster: node, user: $name}
+current-context: node
+EOF
+  chmod 600 "$cp/$name.kubeconfig"
+}
+
+start_control_plane() {
+  local bin=$1 cp
+  cp=$(cp_dir)
+  # real-apiserver/run.sh's PKI, kubeconfig and etcd, in our own state dir and ports.
+  # shellcheck disable=SC2034 # used by the sourced functions
+  state=$cp
+  mkdir -p "$cp"
+  chmod 700 "$cp"
+  make_pki
+  write_kubeconfig
+  token_kubeconfig kube-controller-manager system:kube-controller-manager system:masters
+  token_kubeconfig kube-scheduler system:kube-scheduler system:masters
+  # kubelet as a real node identity: the Node authorizer and NodeRestriction apply to it (a
+  # kubelet may only mint tokens for ServiceAccounts of Pods bound to its node).
+  token_kubeconfig kubelet "system:node:$NODE_NAME" system:nodes
+
+  local etcd_bin
+  etcd_bin=$(command -v etcd || echo /usr/bin/etcd)
+  spawn etcd env ETCD_UNSUPPORTED_ARCH="$(dpkg --print-architecture 2>/dev/null || true)" "$etcd_bin" \
+    --name node --data-dir "$cp/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$((etcd_port + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((etcd_port + 1))" \
+    --initial-cluster "node=http://127.0.0.1:$((etcd_port + 1))" --log-level warn --listen-metrics-urls ""
+  wait_until etcd 30 etcd_healthy || { tail -n 20 "$node_state/logs/etcd.log" >&2; return 1; }
+
+  local pki=$cp/pki
+  spawn kube-apiserver "$bin/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" --insecure-port 0 \
+    --tls-cert-file "$pki/serving.crt" --tls-private-key-file "$pki/serving.key" \
+    --client-ca-file "$pki/ca.crt" --token-auth-file "$pki/tokens.csv" \
+    --authorization-mode Node,RBAC --anonymous-auth=false \
+    --enable-admission-plugins NodeRestriction \
+    --feature-gates CSIServiceAccountToken=true \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/24 --allow-privileged \
+    --kubelet-preferred-address-types InternalIP --kubelet-https=true \
+    --cert-dir "$cp/apiserver-certs"
+  # shellcheck disable=SC2317
+  api_up() { curl -sf --max-time 2 --cacert "$pki/ca.crt" -H "Authorization: Bearer $(cat "$cp/admin.token")" "https://127.0.0.1:$api_port/readyz" >/dev/null; }
+  wait_until kube-apiserver 120 api_up || { tail -n 30 "$node_state/logs/kube-apiserver.log" >&2; return 1; }
+
+  spawn kube-controller-manager "$bin/kube-controller-manager" \
+    --kubeconfig "$cp/kube-controller-manager.kubeconfig" \
+    --controllers daemonset,deployment,replicaset,garbagecollector,serviceaccount-token,serviceaccount,namespace,nodelifecycle \
+    --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
+    --leader-elect=false --port 0 --secure-port 0 --bind-address 127.0.0.1 \
+    --concurrent-deployment-syncs 2 --concurrent-replicaset-syncs 2 --concurrent-gc-syncs 5
+  spawn kube-scheduler "$bin/kube-scheduler" \
+    --kubeconfig "$cp/kube-scheduler.kubeconfig" --leader-elect=false --port 0 --secure-port 0 --bind-address 127.0.0.1
+}
+
+# ---------------------------------------------------------------------------- node
+
+start_containerd() {
+  local run pause=$1
+  run=$(run_dir)
+  mkdir -p "$node_state/containerd" "$node_state/cni/net.d" "$run"
+  # A loopback-only CNI config: the CRI plugin reports the network ready once it has one; every
+  # Pod here uses hostNetwork, so no CNI plugin is ever invoked.
+  cat >"$node_state/cni/net.d/10-loopback.conflist" <<EOF
+{"cniVersion": "0.4.0", "name": "loopback-only", "plugins": [{"type": "loopback"}]}
+EOF
+  cat >"$node_state/containerd/config.toml" <<EOF
+version = 2
+root = "$node_state/containerd/root"
+state = "$run/containerd-state"
+disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp"]
+[grpc]
+  address = "$(containerd_sock)"
+[ttrpc]
+  address = "$run/containerd.sock.ttrpc"
+[debug]
+  address = "$run/containerd-debug.sock"
+[metrics]
+  address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$pause"
+  # Root in these VMs lacks CAP_SYS_RESOURCE: without this runc fails every sandbox with
+  # "can't get final child's PID from pipe" when it lowers oom_score_adj.
+  restrict_oom_score_adj = true
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  enable_selinux = false
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$node_state/cni/net.d"
+EOF
+  spawn containerd containerd --config "$node_state/containerd/config.toml"
+  # shellcheck disable=SC2317
+  containerd_up() { ctr --address "$(containerd_sock)" version >/dev/null 2>&1; }
+  wait_until containerd 30 containerd_up || { tail -n 30 "$node_state/logs/containerd.log" >&2; return 1; }
+}
+
+# kubelet's root dir and the driver's data dir must be shared mounts for the chart's
+# Bidirectional mount propagation (runc refuses rshared binds of a private source otherwise); a
+# bind of each onto itself, made rshared, keeps the rest of the host's mounts as they are.
+make_shared_mounts() {
+  local d
+  for d in "$KUBELET_ROOT" "$CSI_DATA_DIR"; do
+    mkdir -p "$d"
+    mountpoint -q "$d" || mount --bind "$d" "$d"
+    mount --make-rshared "$d"
+  done
+}
+
+start_kubelet() {
+  local bin=$1 cp
+  cp=$(cp_dir)
+  mkdir -p "$node_state/kubelet"
+  cat >"$node_state/kubelet/config.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: 127.0.0.1
+port: $KUBELET_PORT
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $KUBELET_HEALTHZ_PORT
+authentication:
+  anonymous: {enabled: false}
+  webhook: {enabled: false}
+authorization:
+  mode: AlwaysAllow
+featureGates:
+  CSIServiceAccountToken: true
+cgroupDriver: cgroupfs
+# kubelet's QoS cgroups (kubepods, burstable, besteffort, pod<uid>) under the tier's own cgroup, so
+# every container nests below it: without a cgroup parent containerd would put them at /k8s.io/<id>,
+# beside other users' containers and out of reach of real-node.sh down.
+cgroupsPerQOS: true
+cgroupRoot: /$NODE_CGROUP
+enforceNodeAllocatable: [pods]
+failSwapOn: false
+# No iptables chains: nothing here routes anything (loopback only, no kube-proxy).
+makeIPTablesUtilChains: false
+hairpinMode: none
+resolvConf: /etc/resolv.conf
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 1%
+  imagefs.available: 1%
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+serializeImagePulls: false
+# Faster than the defaults so checks do not wait on status reports.
+nodeStatusUpdateFrequency: 4s
+syncFrequency: 20s
+fileCheckFrequency: 20s
+volumeStatsAggPeriod: 0s
+rotateCertificates: false
+EOF
+  # AWS_EC2_METADATA_DISABLED: kubelet's in-tree ECR credential provider otherwise asks the cloud
+  # metadata address 169.254.169.254 for credentials at start (caught by the loopback check).
+  spawn kubelet env AWS_EC2_METADATA_DISABLED=true "$bin/kubelet" --config "$node_state/kubelet/config.yaml" \
+    --kubeconfig "$cp/kubelet.kubeconfig" \
+    --container-runtime remote --container-runtime-endpoint "unix://$(containerd_sock)" \
+    --runtime-request-timeout 2m \
+    --root-dir "$KUBELET_ROOT" --cert-dir "$node_state/kubelet/pki" \
+    --hostname-override "$NODE_NAME" --node-ip 127.0.0.1 --v 1
+  wait_until "node $NODE_NAME registered" 60 node_registered || { tail -n 40 "$node_state/logs/kubelet.log" >&2; return 1; }
+  # kubelet refuses a loopback node IP ("nodeIP can't be loopback address") and then leaves the
+  # Node's addresses alone. Without an address, hostNetwork Pods get no podIP and kubelet's HTTP
+  # probes have no host to dial; with the node's real interface address they would leave loopback.
+  # So the tier records InternalIP 127.0.0.1 itself, as a cloud provider would record an address.
+  local cp_ca=$cp/pki/ca.crt
+  curl -sf --max-time 5 --cacert "$cp_ca" -H "Authorization: Bearer $(cat "$cp/admin.token")" -X PATCH \
+    -H 'Content-Type: application/merge-patch+json' \
+    -d '{"status":{"addresses":[{"type":"InternalIP","address":"127.0.0.1"},{"type":"Hostname","address":"'"$NODE_NAME"'"}]}}' \
+    "https://127.0.0.1:$api_port/api/v1/nodes/$NODE_NAME/status" >/dev/null
+  wait_until "node $NODE_NAME Ready" 120 node_ready || { tail -n 40 "$node_state/logs/kubelet.log" >&2; return 1; }
+}
+
+# The images the tier runs (KEY=image lines), from the node-image script.
+IMAGE_SCRIPT="${REAL_NODE_IMAGE_SCRIPT:-$here/real-node/image.sh}"
+
+node_env() {
+  local cp
+  cp=$(cp_dir)
+  echo "STATE=$node_state"
+  echo "CONTROL_PLANE=$cp"
+  echo "KUBECONFIG=$cp/kubeconfig"
+  echo "API_PORT=$api_port"
+  echo "CONTAINERD_SOCKET=$(containerd_sock)"
+  echo "NODE_NAME=$NODE_NAME"
+  echo "KUBELET_ROOT=$KUBELET_ROOT"
+  echo "CSI_DATA_DIR=$CSI_DATA_DIR"
+  [ -f "$node_state/images.env" ] && cat "$node_state/images.env"
+  [ -f "$node_state/timings.env" ] && cat "$node_state/timings.env"
+  return 0
+}
+
+# Runs "$@" and records how long it took (TIME_<name>=seconds, for the tier's closing summary).
+stage() {
+  local name=$1 started
+  shift
+  started=$(date +%s%N)
+  "$@" || return
+  echo "TIME_$name=$(( ($(date +%s%N) - started) / 1000000 ))ms" >>"$node_state/timings.env"
+}
+
+build_images() {
+  [ -x "$IMAGE_SCRIPT" ] || { log "missing $IMAGE_SCRIPT (the image build)"; return 1; }
+  "$IMAGE_SCRIPT" build >&2
+}
+
+import_images() {
+  "$IMAGE_SCRIPT" import "$(containerd_sock)" >&2
+}
+
+node_up() {
+  [ "$(id -u)" = 0 ] || skip "needs root: kubelet, containerd, tmpfs and bind mounts"
+  require_apt
+  install_node_packages
+  if node_running; then
+    log "already running"
+    echo "$node_state"
+    return
+  fi
+  node_down >/dev/null 2>&1 || true # leftovers of a crashed run
+  mkdir -p "$node_state/pids" "$node_state/logs"
+  chmod 700 "$node_state"
+  : >"$node_state/timings.env"
+  local bin started
+  started=$(date +%s%N)
+  bin=$(build_kubernetes)
+  echo "TIME_kubernetes_build=$(( ($(date +%s%N) - started) / 1000000 ))ms" >>"$node_state/timings.env"
+  stage images_build build_images
+  "$IMAGE_SCRIPT" names >"$node_state/images.env"
+  local pause
+  pause=$(sed -n 's/^PAUSE=//p' "$node_state/images.env")
+  [ -n "$pause" ] || { log "image.sh names printed no PAUSE image"; return 1; }
+  record_host
+  make_node_cgroup
+  make_shared_mounts
+  stage control_plane start_control_plane "$bin" || { log "control plane failed; logs in $node_state/logs"; return 1; }
+  stage containerd start_containerd "$pause" || return 1
+  stage images_import import_images || return 1
+  stage kubelet start_kubelet "$bin" || return 1
+  log "node $NODE_NAME Ready; API https://127.0.0.1:$api_port; kubeconfig $(cp_dir)/kubeconfig"
+  echo "$node_state"
+}
