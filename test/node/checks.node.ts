@@ -253,22 +253,31 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
       rendered.spec.template.metadata.labels.app = SECOND;
       await cluster.apply(rendered);
       await readyPodsOf(RELEASE_NAMESPACE, `app=${SECOND}`, 1);
-      const approvers = [...await listPods(cluster, RELEASE_NAMESPACE, APPROVER_SELECTOR), ...await listPods(cluster, RELEASE_NAMESPACE, `app=${SECOND}`)];
-      const lease = await cluster.must<{ spec: { holderIdentity: string } }>('GET',
-        `/apis/coordination.k8s.io/v1/namespaces/${RELEASE_NAMESPACE}/leases/${DRIVER_NAME}`);
-      const leader = approvers.find((p) => containerLog(p, `${NAME}-approver`).includes(lease.spec.holderIdentity));
-      expect(leader, `no approver logged identity ${lease.spec.holderIdentity}`).toBeDefined();
-      const other = approvers.find((p) => p !== leader)!;
+      const approverPods = async () => [...await listPods(cluster, RELEASE_NAMESPACE, APPROVER_SELECTOR),
+        ...await listPods(cluster, RELEASE_NAMESPACE, `app=${SECOND}`)].filter((p) => !p.metadata.deletionTimestamp);
+      const holder = async () => (await cluster.must<{ spec: { holderIdentity?: string } }>('GET',
+        `/apis/coordination.k8s.io/v1/namespaces/${RELEASE_NAMESPACE}/leases/${DRIVER_NAME}`)).spec.holderIdentity;
+      // Every replica logs the identity it *observes* as leader, so the leader is the one Pod that
+      // logged "became leader" with the Lease's holder as its own identity.
+      const ledBy = (identity: string) => async () => (await approverPods()).find((p) => containerLog(p, `${NAME}-approver`)
+        .split('\n').some((l) => l.includes('became leader') && l.includes(`"identity":"${identity}"`)));
+      const oldHolder = await waitFor('a Lease holder', holder, 30_000, 500);
+      const leader = await waitFor(`the Pod that leads as ${oldHolder}`, ledBy(oldHolder), 30_000, 500);
       const killedAt = Date.now();
-      await deletePod(cluster, RELEASE_NAMESPACE, leader!.metadata.name, 0);
-      await waitFor('the other replica to lead', () => containerLog(other, `${NAME}-approver`).includes('became leader'), 60_000, 500);
+      await deletePod(cluster, RELEASE_NAMESPACE, leader.metadata.name, 0);
+      // The survivor: the second replica, or the chart Deployment's replacement Pod if it is quicker
+      // to the expired Lease (both are "the other replica" of a two-replica approver).
+      const newHolder = await waitFor('another approver to take the Lease',
+        async () => { const h = await holder(); return h && h !== oldHolder ? h : undefined; }, 60_000, 250);
       const takeoverMs = Date.now() - killedAt;
+      const successor = await waitFor(`the Pod that leads as ${newHolder}`, ledBy(newHolder), 30_000, 500);
+      expect(successor.metadata.name).not.toBe(leader.metadata.name);
       const ns = await workloadNamespace(cluster, 'after-failover');
       await cluster.apply(workloadPod(ns, 'after-failover', { serviceAccount: 'app' }));
       await waitPodReady(cluster, ns, 'after-failover');
-      console.warn(`approver failover: the other replica led ${takeoverMs} ms after the leader Pod was killed`);
+      console.warn(`approver failover: ${successor.metadata.name} took the Lease ${takeoverMs} ms after the leader Pod was killed`);
       // The new leader decided the new Pod's request (its log names it), and it was approved.
-      const decided = containerLog(other, `${NAME}-approver`).split('\n')
+      const decided = containerLog(successor, `${NAME}-approver`).split('\n')
         .filter((l) => l.includes('approved certificate request') && l.includes(`"namespace":"${ns}"`));
       expect(decided.length).toBeGreaterThan(0);
     }, 240_000);
