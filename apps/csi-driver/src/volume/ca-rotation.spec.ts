@@ -8,7 +8,7 @@ import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import { TimerScheduler } from '../scheduler/scheduler';
 import { CaRotation } from './ca-rotation';
 import { KeyedMutex } from './keyed-mutex';
-import { waitFor } from './testing/harness';
+import { eventually } from '../../../../test/support/eventually';
 
 class ManualCaSource implements CaBundleSource {
   bundle: Buffer | undefined;
@@ -54,7 +54,7 @@ describe('CaRotation', () => {
     const stop = rotation.start();
 
     source.set(Buffer.from('CA-1'));
-    await waitFor(async () => (await files.read('issued'))['ca.crt']?.toString() === 'CA-1');
+    await eventually(async () => (await files.read('issued'))['ca.crt']?.toString() === 'CA-1');
     const after = await files.read('issued');
     expect(after['tls.crt'].toString()).toBe('CERT');
     expect(after['tls.key'].toString()).toBe('KEY');
