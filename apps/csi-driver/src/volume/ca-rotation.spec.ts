@@ -47,10 +47,11 @@ describe('CaRotation', () => {
         await files.write(id, f, gid);
       },
     };
-    const rotation = new CaRotation({
-      source, store, reader: files, writer, mutex: new KeyedMutex(), scheduler,
-      fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' }, logger: pino({ level: 'silent' }), retryMs: 20,
-    });
+    const fileNames = { fileNameCertificate: 'tls.crt', fileNameKey: 'tls.key', fileNameCa: 'ca.crt' };
+    const retryMs = 20;
+    const rotation = new CaRotation(
+      fileNames, source, store, files, writer, new KeyedMutex(), scheduler, pino({ level: 'silent' }), retryMs,
+    );
     const stop = rotation.start();
 
     source.set(Buffer.from('CA-1'));
