@@ -13,10 +13,12 @@ export interface PodSpec {
   uid?: string;
   fsGroup?: number;
   volumeAttributes?: Record<string, string>;
+  /** The Pod's name for the volume (default "spiffe"; kubelet allows up to 63 characters). */
+  volumeName?: string;
 }
 
 export interface PodVolume {
-  pod: Required<Omit<PodSpec, 'fsGroup' | 'volumeAttributes'>>;
+  pod: Required<Omit<PodSpec, 'fsGroup' | 'volumeAttributes' | 'volumeName'>>;
   volumeId: string;
   targetPath: string;
   request: Record<string, unknown>;
@@ -30,8 +32,9 @@ export function podVolume(sim: TokenSource, podsDir: string, spec: PodSpec, driv
   const pod = { namespace: spec.namespace, serviceAccount: spec.serviceAccount,
     name: spec.name ?? `${spec.serviceAccount}-${randomUUID().slice(0, 5)}`, uid: spec.uid ?? randomUUID() };
   // kubelet names ephemeral inline volumes csi-<sha256(podUID + driver + volume name)>.
-  const volumeId = `csi-${createHash('sha256').update(`${pod.uid}${driverName}spiffe`).digest('hex')}`;
-  const targetPath = join(podsDir, pod.uid, 'volumes', 'kubernetes.io~csi', 'spiffe', 'mount');
+  const volumeName = spec.volumeName ?? 'spiffe';
+  const volumeId = `csi-${createHash('sha256').update(`${pod.uid}${driverName}${volumeName}`).digest('hex')}`;
+  const targetPath = join(podsDir, pod.uid, 'volumes', 'kubernetes.io~csi', volumeName, 'mount');
   const publishRequest = (): Record<string, unknown> => {
     const expirationSeconds = 3600;
     // An empty audience means the API server's own audience, which is what the token carries.

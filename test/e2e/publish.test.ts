@@ -28,7 +28,7 @@ describe('driver end to end: kube-sim + CA issuer + approver + driver over the C
     await stack.publish(volume);
 
     const files = readdirSync(volume.targetPath).filter((f) => !f.startsWith('..')).sort();
-    expect(files).toEqual(['tls.crt', 'tls.key']);
+    expect(files).toEqual(['tls.crt', 'tls.key', 'workload.sock']); // the socket: the volume's Workload API
     const cert = readFileSync(join(volume.targetPath, 'tls.crt'), 'utf8');
     const key = readFileSync(join(volume.targetPath, 'tls.key'), 'utf8');
     const [leaf] = parseCertificateChain(cert);

@@ -7,15 +7,16 @@ import { CsiModule } from './csi';
 import { DriverHealth } from './driver-health';
 import { StorageModule } from './storage';
 import { VolumeModule } from './volume/volume.module';
+import { workloadApiProviders } from './workload-api/workload-api.providers';
 
 /**
  * The node driver: CSI gRPC services over the volume lifecycle, on a tmpfs data root, with
- * health and metrics. `overrides` swap the issuer and CA sources (runtime ConfigMap, CA watcher).
+ * health and metrics, and a SPIFFE Workload API in every volume. `overrides` swap the issuer and CA sources (runtime ConfigMap, CA watcher).
  */
 @Module({})
 export class AppModule {
   static forRoot(options: DriverOptions, logger: Logger, overrides: Provider[] = []): DynamicModule {
-    const volumes = VolumeModule.forRoot({ overrides });
+    const volumes = VolumeModule.forRoot({ overrides: [...overrides, ...workloadApiProviders(options)] });
     return {
       module: AppModule,
       imports: [

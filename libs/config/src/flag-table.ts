@@ -213,6 +213,13 @@ export const FLAGS: readonly FlagSpec[] = [
       'file whose contents are written to every volume as the CA bundle (unset: no CA file)',
   },
   {
+    name: 'workload-api-socket-name',
+    type: 'string',
+    apps: DRIVER,
+    description:
+      "file name of each volume's SPIFFE Workload API socket (empty: no Workload API)",
+  },
+  {
     name: 'extra-certificate-request-annotations',
     type: 'string-map',
     apps: DRIVER,

@@ -90,6 +90,21 @@ export const distinctFileName =
     );
   };
 
+/** Bytes left for the socket's name: a unix socket path holds 108 bytes, a short dir comes first. */
+const MAX_SOCKET_NAME_BYTES = 64;
+
+/** The Workload API socket's name in each volume: empty disables it; else a name no file uses. */
+export function optionalSocketName(value: unknown, options: Options): string | null {
+  if (value === '') return null;
+  const problem = distinctFileName(
+    { property: 'fileNameCertificate', flag: 'file-name-certificate' },
+    { property: 'fileNameKey', flag: 'file-name-key' },
+    { property: 'fileNameCa', flag: 'file-name-ca' },
+  )(value, options);
+  if (problem) return problem;
+  return Buffer.byteLength(value as string) > MAX_SOCKET_NAME_BYTES ? `must be at most ${MAX_SOCKET_NAME_BYTES} bytes` : null;
+}
+
 export function renewDeadlineProblem(ms: unknown, options: Options): string | null {
   const lease = options.leaderElectionLeaseDurationMs as number;
   return (

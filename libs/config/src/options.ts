@@ -20,6 +20,7 @@ import {
   keyAlgorithmProblem,
   logLevelProblem,
   nonEmpty,
+  optionalSocketName,
   positiveDuration,
   renewDeadlineProblem,
   required,
@@ -88,6 +89,8 @@ export class DriverOptions extends CommonOptions {
   )
   fileNameCa = 'ca.crt';
   @IsOptional() @Check(filePath) sourceCaBundle?: string = undefined;
+  // The socket sits beside the files in the volume: its name must not be one of theirs.
+  @Check(optionalSocketName) workloadApiSocketName = 'workload.sock';
   @Check(annotationMapProblem) extraCertificateRequestAnnotations: Record<string, string> = {};
   issuanceTimeout = '60s';
   @Check(positiveDuration) issuanceTimeoutMs = parseGoDuration(this.issuanceTimeout);

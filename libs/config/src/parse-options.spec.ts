@@ -70,6 +70,7 @@ describe('defaults', () => {
       fileNameKey: 'tls.key',
       fileNameCa: 'ca.crt',
       sourceCaBundle: undefined,
+      workloadApiSocketName: 'workload.sock',
       extraCertificateRequestAnnotations: {},
       issuanceTimeout: '60s',
       issuanceTimeoutMs: 60_000,
@@ -182,6 +183,8 @@ describe('valid values', () => {
       '/etc/ca/ca.crt',
     ],
     ['timeout', driver, ['--issuance-timeout=2m'], 'issuanceTimeoutMs', 120_000],
+    ['workload socket', driver, ['--workload-api-socket-name=api.sock'], 'workloadApiSocketName', 'api.sock'],
+    ['workload api off', driver, ['--workload-api-socket-name='], 'workloadApiSocketName', ''],
     [
       'tcp endpoint',
       driver,
@@ -310,6 +313,9 @@ const INVALID: [Parse, string[], string, RegExp][] = [
   ],
   [driver, ['--file-name-ca=tls.key'], 'file-name-ca', /must differ from --file-name-key/],
   [driver, ['--source-ca-bundle=/a\0b'], 'source-ca-bundle', /must not contain NUL/],
+  [driver, ['--workload-api-socket-name=ca.crt'], 'workload-api-socket-name', /must differ from --file-name-ca/],
+  [driver, ['--workload-api-socket-name=a/b'], 'workload-api-socket-name', /single file name/],
+  [driver, [`--workload-api-socket-name=${'s'.repeat(65)}`], 'workload-api-socket-name', /at most 64 bytes/],
   [
     driver,
     ['--extra-certificate-request-annotations=spiffe.csi.cert-manager.io/identity=x'],

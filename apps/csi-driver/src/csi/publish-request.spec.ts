@@ -220,6 +220,11 @@ describe('validatePublishRequest', () => {
       'volume attribute "spiffe.csi.cert-manager.io/fs-group" must be an integer between 1 and 4294967295, got "wheel"',
     ],
     [
+      'workload-api attribute neither true nor false',
+      (r) => (r.volume_context['spiffe.csi.cert-manager.io/workload-api'] = 'False'),
+      'volume attribute spiffe.csi.cert-manager.io/workload-api must be "true" or "false", not "False"',
+    ],
+    [
       'fs-group zero',
       (r) => (r.volume_context['spiffe.csi.cert-manager.io/fs-group'] = '0'),
       /must be an integer between 1 and 4294967295, got "0"/,

@@ -6,6 +6,7 @@ import {
 import { invalidArgument } from './csi-error';
 import type { NodePublishVolumeRequest, NodeUnpublishVolumeRequest, StringMap } from './csi-types';
 import { resolveFsGroup } from './fs-group';
+import { workloadApiAttributeProblem } from '../volume/workload-api-attribute';
 import type { PublishRequest } from './ports';
 import { checkTargetPath, checkVolumeContextSize, checkVolumeId } from './request-rules';
 import { readEmptyAudienceToken } from './service-account-tokens';
@@ -69,6 +70,8 @@ export function validatePublishRequest(
   }
 
   const fsGroup = resolveFsGroup(context, mount.volume_mount_group);
+  const workloadApiProblem = workloadApiAttributeProblem(context);
+  if (workloadApiProblem) throw invalidArgument(workloadApiProblem);
   const identity: PublishRequest['identity'] = {
     namespace: claims.namespace,
     serviceAccount: claims.serviceAccount,

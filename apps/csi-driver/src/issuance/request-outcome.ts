@@ -2,7 +2,7 @@ import type { CertificateRequestCondition } from '@spiffe-csi/kubernetes';
 import type { CertificateRequest } from './ports';
 
 export type RequestOutcome =
-  | { state: 'issued'; certificate: string } // PEM chain as cert-manager returned it
+  | { state: 'issued'; certificate: string; ca?: string } // PEM chain and status.ca as cert-manager returned them
   | { state: 'denied'; message: string }
   | { state: 'failed'; message: string }
   | { state: 'pending'; reason: string }; // reason: a short human description of where it is
@@ -20,7 +20,8 @@ export function classifyRequest(request: CertificateRequest): RequestOutcome {
   if (ready?.status === 'True' && ready.reason === 'Issued') {
     const encoded = request.status?.certificate;
     if (!encoded) return { state: 'pending', reason: 'Issued but status.certificate is empty' };
-    return { state: 'issued', certificate: Buffer.from(encoded, 'base64').toString('utf8') };
+    const ca = request.status?.ca ? Buffer.from(request.status.ca, 'base64').toString('utf8') : undefined;
+    return { state: 'issued', certificate: Buffer.from(encoded, 'base64').toString('utf8'), ...(ca ? { ca } : {}) };
   }
   if (ready?.status === 'False' && ready.reason === 'Failed') {
     return { state: 'failed', message: ready.message || 'issuance failed' };

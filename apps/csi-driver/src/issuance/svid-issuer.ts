@@ -38,6 +38,7 @@ export interface IssuedSvid {
   notBefore: Date;
   notAfter: Date;
   requestName: string; // namespace/name
+  caPem?: string; // the request's status.ca: the issuer's CA, when it reports one
 }
 
 /**
@@ -86,6 +87,7 @@ export class SvidIssuer {
       notBefore: verified.leaf.notBefore,
       notAfter: verified.leaf.notAfter,
       requestName: name,
+      ...(result.ca ? { caPem: result.ca } : {}),
     };
   }
 

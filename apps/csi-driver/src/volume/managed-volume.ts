@@ -9,6 +9,8 @@ export const RENEWAL_TOKEN_KEY = 'spiffe.csi.cert-manager.io/renewal-token';
 
 /** VolumeMetadata plus who the volume belongs to; stored as extra fields (the store keeps them). */
 export interface ManagedVolume extends VolumeMetadata {
+  /** The issuing request's status.ca (PEM): the Workload API's bundle without --source-ca-bundle. */
+  issuerCaPem?: string;
   identity?: {
     namespace: string;
     serviceAccount: string;

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LOGGER, OPTIONS, type DriverOptions } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
@@ -11,6 +11,7 @@ import { issuanceTarget, type ManagedVolume } from './managed-volume';
 import { pruneOldRequests, type PruneScope } from './old-requests';
 import type { MetadataStore, SvidFileWriter } from './ports';
 import { VolumeMetrics } from './volume-metrics';
+import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
 
 export interface SvidFileNames {
   certificate: string;
@@ -45,6 +46,8 @@ export class VolumeIssuance {
     private readonly metrics: VolumeMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(RENEWAL_POLICY) private readonly renewalTime: RenewalPolicy,
+    /** Told once the new SVID is stored (the Workload API serves it). */
+    @Optional() @Inject(VOLUME_OBSERVER) private readonly observer: VolumeObserver = NO_VOLUME_OBSERVER,
   ) {
     this.nodeId = options.nodeId;
     this.fileNames = { certificate: options.fileNameCertificate, key: options.fileNameKey, ca: options.fileNameCa };
@@ -78,8 +81,11 @@ export class VolumeIssuance {
         nextIssuanceTime: renewAt.toISOString(),
         notAfter: svid.notAfter.toISOString(),
         lastRequestName: svid.requestName,
+        issuerCaPem: svid.caPem,
       };
+      if (!svid.caPem) delete updated.issuerCaPem;
       await store.write(updated);
+      await this.observer.svidStored(updated);
       metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
       this.pruneInBackground({ namespace: target.namespace, nodeId: this.nodeId, volumeId: meta.volumeId, keep: 1 });
       return updated;
@@ -107,9 +113,14 @@ export class VolumeIssuance {
 
   /** A Warning Event on the volume's Pod (when its name is known), where `kubectl describe pod` shows it. */
   warnPod(meta: ManagedVolume, reason: string, message: string): void {
-    const identity = meta.identity;
-    if (identity?.podName) {
-      this.events.warning({ namespace: identity.namespace, name: identity.podName, uid: identity.podUid }, reason, message);
-    }
+    warnVolumePod(this.events, meta, reason, message);
+  }
+}
+
+/** A Warning Event on the volume's Pod, when its name is known (older metadata may lack it). */
+export function warnVolumePod(events: IssuanceEvents, meta: ManagedVolume, reason: string, message: string): void {
+  const identity = meta.identity;
+  if (identity?.podName) {
+    events.warning({ namespace: identity.namespace, name: identity.podName, uid: identity.podUid }, reason, message);
   }
 }

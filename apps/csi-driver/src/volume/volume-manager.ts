@@ -1,5 +1,5 @@
 import { rmdir } from 'node:fs/promises';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain-error';
@@ -11,6 +11,7 @@ import { VolumeLayout } from '../storage/volume-layout';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { isIssued, withIdentity, type ManagedVolume } from './managed-volume';
+import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
 import { Renewer } from './renewer';
 import type { MetadataStore, Mounter } from './ports';
 import { TargetGuard, type TargetState } from './target-guard';
@@ -57,6 +58,8 @@ export class DefaultVolumeManager implements VolumeManager {
     private readonly mutex: KeyedMutex,
     private readonly metrics: VolumeMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
+    /** Told before a volume's directory goes (the Workload API closes its socket). */
+    @Optional() @Inject(VOLUME_OBSERVER) private readonly observer: VolumeObserver = NO_VOLUME_OBSERVER,
   ) {
     this.layout = new VolumeLayout(dataRoot.path);
   }
@@ -169,6 +172,7 @@ export class DefaultVolumeManager implements VolumeManager {
     }
     if (state === 'foreign') logger.warn({ volumeId, targetPath }, 'target path is a mount point that is not ours: left mounted');
     else if (previous || ours) await removeEmptyTarget(targetPath);
+    await this.observer.volumeRemoved(volumeId);
     await store.remove(volumeId);
     this.metrics.forgetVolume(volumeId);
     this.managed.delete(volumeId);
@@ -188,6 +192,7 @@ export class DefaultVolumeManager implements VolumeManager {
   }
 
   private async discard(volumeId: string): Promise<void> {
+    await this.observer.volumeRemoved(volumeId);
     await this.store.remove(volumeId).catch((error: Error) =>
       this.logger.warn({ volumeId, err: error.message }, 'removing the failed volume left files behind'));
   }

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import pino from 'pino';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
+import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
+import type { ManagedVolume } from '../volume/managed-volume';
+import { ATTRIBUTE_WORKLOAD_API } from '../volume/volume-context-keys';
+import { FixtureCa } from './testing/svid-fixture';
+import { WorkloadClient } from './testing/workload-client';
+import { WorkloadApiServer } from './workload-server';
+import { WorkloadVolumes } from './workload-volumes';
+
+const ID = 'spiffe://example.org/ns/app/sa/api';
+
+class FixedBundle implements CaBundleSource {
+  constructor(public bundle?: Buffer) {}
+  current(): Buffer | undefined {
+    return this.bundle;
+  }
+  onChange(): () => void {
+    return () => undefined;
+  }
+}
+
+describe('WorkloadVolumes (one endpoint per issued volume)', () => {
+  let ca: FixtureCa;
+  let root: string;
+  let files: InMemorySvidFiles;
+  let bundle: FixedBundle;
+  let warnings: string[];
+  let volumes: WorkloadVolumes;
+  const clients: WorkloadClient[] = [];
+
+  beforeAll(async () => {
+    ca = await FixtureCa.create();
+  });
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'wl-vols-'));
+    files = new InMemorySvidFiles();
+    bundle = new FixedBundle();
+    warnings = [];
+    volumes = new WorkloadVolumes({
+      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' },
+      reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
+      open: (path, gid) => WorkloadApiServer.open(path, gid),
+      warnPod: (_meta, reason) => warnings.push(reason),
+    });
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await volumes.closeAll();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  async function issued(volumeId: string, context: Record<string, string> = {}): Promise<ManagedVolume> {
+    const svid = await ca.issue(ID);
+    await mkdir(join(root, volumeId, 'data'), { recursive: true });
+    await files.write(volumeId, { 'tls.crt': svid.chainPem, 'tls.key': svid.keyPem });
+    return { volumeId, targetPath: '/t', volumeContext: context, spiffeId: ID, issuerCaPem: ca.pem };
+  }
+  const fetch = (volumeId: string) => {
+    const client = new WorkloadClient(volumes.socketPath(volumeId));
+    clients.push(client);
+    return client.fetchX509Svid().next();
+  };
+
+  it('serves the stored SVID with status.ca when no source bundle is configured, and removes the socket with the volume', async () => {
+    await volumes.svidStored(await issued('vol-1'));
+    expect((await fetch('vol-1')).svids[0].spiffe_id).toBe(ID);
+    expect(volumes.volumeIds()).toEqual(['vol-1']);
+    await volumes.volumeRemoved('vol-1');
+    expect(existsSync(volumes.socketPath('vol-1'))).toBe(false);
+    expect(volumes.volumeIds()).toEqual([]);
+  });
+
+  it('leaves out a volume whose attribute opts out', async () => {
+    await volumes.svidStored(await issued('vol-off', { [ATTRIBUTE_WORKLOAD_API]: 'false' }));
+    expect(existsSync(volumes.socketPath('vol-off'))).toBe(false);
+  });
+
+  it('refuses (UNAVAILABLE + Event) an SVID that does not verify against the configured bundle, which wins over status.ca', async () => {
+    bundle.bundle = Buffer.from((await FixtureCa.create('CN=other')).pem);
+    await volumes.svidStored(await issued('vol-2'));
+    await expect(fetch('vol-2')).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    expect(warnings).toEqual(['WorkloadApiSvidRefused']);
+  });
+
+  it('binds again when the socket vanished with a lost data root', async () => {
+    const meta = await issued('vol-3');
+    await volumes.svidStored(meta);
+    await rm(volumes.socketPath('vol-3'));
+    await volumes.svidStored(meta);
+    expect((await fetch('vol-3')).svids[0].spiffe_id).toBe(ID);
+  });
+});

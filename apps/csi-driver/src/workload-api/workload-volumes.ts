@@ -1,0 +1,156 @@
+import { lstat, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
+import type { SvidFileReader } from '../storage/svid-files';
+import { VolumeLayout } from '../storage/volume-layout';
+import type { ManagedVolume } from '../volume/managed-volume';
+import type { SvidFileNames } from '../volume/volume-issuance';
+import type { VolumeObserver } from '../volume/volume-observer';
+import { workloadApiWanted } from '../volume/workload-api-attribute';
+import { buildSvidState, sameSvidState, type X509SvidState } from './svid-state';
+
+/** One volume's endpoint, as the transport (gRPC) offers it; this module knows no more of it. */
+export interface WorkloadEndpoint {
+  update(state: X509SvidState | undefined, unavailableReason?: string): void;
+  setGroup(gid: number | undefined): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type EndpointOpener = (socketPath: string, gid: number | undefined) => Promise<WorkloadEndpoint>;
+
+export interface WorkloadVolumesDeps {
+  dataRoot: string;
+  socketName: string;
+  fileNames: SvidFileNames;
+  reader: SvidFileReader;
+  caBundle: CaBundleSource;
+  open: EndpointOpener;
+  /** A Warning Event on the volume's Pod. */
+  warnPod: (meta: ManagedVolume, reason: string, message: string) => void;
+  logger: Logger;
+}
+
+interface Served {
+  endpoint: WorkloadEndpoint;
+  meta: ManagedVolume;
+  state?: X509SvidState;
+}
+
+/**
+ * Keeps one Workload API endpoint per issued volume, serving exactly what the volume's files hold
+ * (read back from one payload, so files and API agree) with the trust bundle: --source-ca-bundle
+ * when configured, else the issuing request's status.ca. Its socket lives in the volume's data
+ * directory, so the Pod sees it through its bind mount, and the location is the attestation.
+ */
+export class WorkloadVolumes implements VolumeObserver {
+  private readonly layout: VolumeLayout;
+  private readonly served = new Map<string, Served>();
+  /** Per volume: the tail of its operations (the CA watcher calls outside the volume lock). */
+  private readonly chains = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: WorkloadVolumesDeps) {
+    this.layout = new VolumeLayout(deps.dataRoot);
+  }
+
+  socketPath(volumeId: string): string {
+    return join(this.layout.dataDir(volumeId), this.deps.socketName);
+  }
+
+  svidStored(meta: ManagedVolume): Promise<void> {
+    return this.serialized(meta.volumeId, () => this.serve(meta));
+  }
+
+  volumeRemoved(volumeId: string): Promise<void> {
+    return this.serialized(volumeId, () => this.stop(volumeId));
+  }
+
+  /** The CA bundle changed: every volume serves the new one (and is checked against it). */
+  async bundleChanged(): Promise<void> {
+    await Promise.all([...this.served.values()].map(({ meta }) => this.svidStored(meta)));
+  }
+
+  /** Shutdown: streams end, sockets stay (a restarted driver binds them again). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.served.keys()].map((id) => this.serialized(id, async () => {
+      await this.served.get(id)?.endpoint.close();
+      this.served.delete(id);
+    })));
+  }
+
+  /** Volume IDs with a running endpoint. */
+  volumeIds(): string[] {
+    return [...this.served.keys()].sort();
+  }
+
+  private async serve(meta: ManagedVolume): Promise<void> {
+    const { logger } = this.deps;
+    if (!workloadApiWanted(meta.volumeContext)) return;
+    try {
+      let served = this.served.get(meta.volumeId);
+      if (served && !(await this.socketPresent(meta.volumeId))) {
+        // The data root was lost and remounted: the server listens on a socket nobody can reach.
+        await served.endpoint.close();
+        this.served.delete(meta.volumeId);
+        served = undefined;
+      }
+      if (!served) {
+        served = { endpoint: await this.deps.open(this.socketPath(meta.volumeId), meta.fsGroup), meta };
+        this.served.set(meta.volumeId, served);
+      } else if (served.meta.fsGroup !== meta.fsGroup) {
+        await served.endpoint.setGroup(meta.fsGroup);
+      }
+      served.meta = meta;
+      const result = await this.stateOf(meta);
+      if (!result.ok) {
+        served.state = undefined;
+        served.endpoint.update(undefined, result.reason);
+        logger.error({ volumeId: meta.volumeId, reason: result.reason }, 'Workload API: SVID not served');
+        this.deps.warnPod(meta, 'WorkloadApiSvidRefused', `the Workload API does not serve this SVID: ${result.reason}`);
+        return;
+      }
+      if (sameSvidState(served.state, result.state)) return; // a republish or an unchanged bundle
+      served.state = result.state;
+      served.endpoint.update(result.state);
+      logger.debug({ volumeId: meta.volumeId }, 'Workload API: SVID served');
+    } catch (error) {
+      logger.error({ volumeId: meta.volumeId, err: (error as Error).message }, 'Workload API endpoint failed');
+    }
+  }
+
+  private async stateOf(meta: ManagedVolume) {
+    const files = await this.deps.reader.read(meta.volumeId);
+    const { certificate, key } = this.deps.fileNames;
+    const bundle = this.deps.caBundle.current()?.toString('utf8') ?? meta.issuerCaPem ?? '';
+    return buildSvidState({
+      spiffeId: meta.spiffeId ?? '',
+      chainPem: files[certificate]?.toString('utf8') ?? '',
+      keyPem: files[key]?.toString('utf8') ?? '',
+      bundlePem: bundle,
+    });
+  }
+
+  private async socketPresent(volumeId: string): Promise<boolean> {
+    return (await lstat(this.socketPath(volumeId)).catch(() => undefined))?.isSocket() ?? false;
+  }
+
+  private async stop(volumeId: string): Promise<void> {
+    const served = this.served.get(volumeId);
+    this.served.delete(volumeId);
+    try {
+      await served?.endpoint.close();
+      await rm(this.socketPath(volumeId), { force: true });
+    } catch (error) {
+      this.deps.logger.warn({ volumeId, err: (error as Error).message }, 'closing the Workload API endpoint failed');
+    }
+  }
+
+  private serialized(volumeId: string, run: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(volumeId) ?? Promise.resolve()).then(run);
+    this.chains.set(volumeId, next);
+    void next.then(() => {
+      if (this.chains.get(volumeId) === next) this.chains.delete(volumeId);
+    });
+    return next;
+  }
+}
