@@ -10,6 +10,7 @@ import type { Figure } from './lib/figures';
 import { cpuPercentOver, MB, peakRssBytes, rssBytes, sampleRss } from './lib/proc';
 import { freePort, waitForReadyz } from './lib/readiness';
 import { mapLimit, median, percentile, round } from './lib/stats';
+import { eventually } from '../test/support/eventually';
 
 const STARTS = 3;
 const SEQUENTIAL = 150;
@@ -53,14 +54,6 @@ async function publishWithRetry(stack: Stack, volume: PodVolume, attempts = 5): 
       if ((err as { code?: number }).code !== DEADLINE_EXCEEDED || i >= attempts) throw err;
       retries++;
     }
-  }
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -189,7 +182,7 @@ async function renewalFigures(stack: Stack, readinessPort: number): Promise<Figu
   const t0 = performance.now();
   const readyMs = await restartDriver(stack, readinessPort, 'SIGKILL');
   const rss = sampleRss(stack.driver.child.pid!);
-  await until(() => renewedCount(stack) >= MANAGED, 180_000, `${MANAGED} renewals (${renewedCount(stack)} seen)`);
+  await eventually(() => renewedCount(stack) >= MANAGED, 180_000, `${MANAGED} renewals (${renewedCount(stack)} seen)`);
   const allRenewedMs = performance.now() - t0;
   const sampledPeak = rss.stop();
   const hwm = peakRssBytes(stack.driver.child.pid!);

@@ -3,12 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpiffeId } from '@spiffe-csi/spiffe';
 import { driverCsr } from '../../test/approver/fixtures';
-import { eventually } from '../../test/approver/harness';
 import { createAs, waitForDecision } from '../../test/approver/requests';
 import { TRUST_DOMAIN, type ControlPlane } from '../../test/e2e/stack';
 import { leafOf, opensslVerify, printCertificate } from './certificate-view';
 import { rows, say, section } from './output';
 import { current, requestRows } from './requests-view';
+import { eventually } from '../../test/support/eventually';
 
 export const NAMESPACE = 'sandbox';
 export const APP_SA = 'example-app';

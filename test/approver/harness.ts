@@ -68,20 +68,6 @@ export async function startApprover(sim: KubeSim, args: string[] = []): Promise<
   };
 }
 
-/** Polls until `check` yields a value other than undefined. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export async function kubeRequest<T = Record<string, unknown>>(
   sim: KubeSim,
   token: string,

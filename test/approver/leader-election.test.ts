@@ -2,8 +2,9 @@ import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from '../kube-sim';
 import { driverCsr, spiffeIdOf } from './fixtures';
-import { ensureApproverBuilt, eventually, startApprover, type ApproverProcess } from './harness';
+import { ensureApproverBuilt, startApprover, type ApproverProcess } from './harness';
 import { createAs, statusWrites, waitForDecision, type StoredRequest } from './requests';
+import { eventually } from '../support/eventually';
 
 const LEASE = { resource: 'leases', namespace: 'cert-manager', name: 'spiffe.csi.cert-manager.io' };
 let sim: KubeSim;

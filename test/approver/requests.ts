@@ -1,7 +1,8 @@
 // Creating and reading CertificateRequests in kube-sim the way the driver and cert-manager do.
 import type { KubeSim } from '../kube-sim';
 import { certificateRequest, type RequestSpec } from './fixtures';
-import { CR_PATH, eventually, kubeRequest } from './harness';
+import { CR_PATH, kubeRequest } from './harness';
+import { eventually } from '../support/eventually';
 
 interface Condition {
   type: string;

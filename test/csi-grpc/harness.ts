@@ -8,17 +8,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { INestMicroservice } from '@nestjs/common';
-import { createLogger } from '@spiffe-csi/config';
-import { CsiModule } from '../../apps/csi-driver/src/csi/csi.module';
+import { type INestApplication, Module } from '@nestjs/common';
+import { ConfigModule, createLogger, parseDriverOptions } from '@spiffe-csi/config';
+import { ObservabilityModule } from '@spiffe-csi/observability';
+import { bootstrapDriver } from '../../apps/csi-driver/src/bootstrap';
+import { CsiModule, type CsiModuleOptions } from '../../apps/csi-driver/src/csi/csi.module';
+import { resolveCsiProtoPath } from '../../apps/csi-driver/src/csi/grpc-options';
 import {
-  resolveCsiProtoPath,
-  startCsiMicroservice,
-} from '../../apps/csi-driver/src/csi/grpc-options';
-import {
-  type CsiServiceOptions,
-  LOGGER,
-  OPTIONS,
   type PublishRequest,
   VOLUME_MANAGER,
   type VolumeManager,
@@ -137,8 +133,37 @@ export async function failureOf(call: Promise<unknown>): Promise<GrpcFailure> {
   throw new Error('call succeeded');
 }
 
+@Module({})
+class CsiOverFakeVolumes {}
+
+/**
+ * The driver as main.ts starts it (bootstrapDriver, the production logger writing to `log`),
+ * with the volume layer replaced: `csi` supplies VOLUME_MANAGER.
+ */
+export async function bootstrapOverFakeVolumes(
+  flags: string[],
+  csi: CsiModuleOptions,
+  log: CapturedLog,
+): Promise<INestApplication> {
+  const options = parseDriverOptions(flags, {});
+  const logger = createLogger({
+    level: options.logLevel,
+    name: 'csi-driver',
+    destination: log.stream,
+  });
+  const module = {
+    module: CsiOverFakeVolumes,
+    imports: [
+      ConfigModule.forRoot(options, logger),
+      ObservabilityModule.forRoot({ readinessAddress: '127.0.0.1:0', metricsAddress: null }),
+      CsiModule.forRoot(csi),
+    ],
+  };
+  return bootstrapDriver(module, options, logger);
+}
+
 export interface RunningDriver {
-  app: INestMicroservice;
+  app: INestApplication;
   client: CsiClient;
   manager: FakeVolumeManager;
   log: CapturedLog;
@@ -146,13 +171,6 @@ export interface RunningDriver {
   socketPath: string;
   stop(): Promise<void>;
 }
-
-export const TEST_OPTIONS: CsiServiceOptions = {
-  csiDriverName: 'spiffe.csi.cert-manager.io',
-  nodeId: 'node-a',
-  trustDomain: 'example.org',
-  kubeletRootDir: '/var/lib/kubelet',
-};
 
 /** Starts the driver's gRPC surface in a fresh temp dir; `before` runs once the dir exists. */
 export async function startDriver(
@@ -163,16 +181,21 @@ export async function startDriver(
   await before(socketPath);
   const manager = new FakeVolumeManager();
   const log = new CapturedLog();
-  // The production logger (redaction included), as main.ts makes it with --log-level=3 (debug).
-  const logger = createLogger({ level: 3, name: 'csi-driver', destination: log.stream });
-  const module = CsiModule.forRoot({
-    providers: [
-      { provide: VOLUME_MANAGER, useValue: manager },
-      { provide: OPTIONS, useValue: TEST_OPTIONS },
-      { provide: LOGGER, useValue: logger },
-    ],
+  // --log-level=3 is debug: every RPC line is in the log for the redaction assertions.
+  const flags = [
+    '--node-id=node-a',
+    `--endpoint=unix://${socketPath}`,
+    '--trust-domain=example.org',
+    '--log-level=3',
+  ];
+  const app = await bootstrapOverFakeVolumes(
+    flags,
+    { providers: [{ provide: VOLUME_MANAGER, useValue: manager }] },
+    log,
+  ).catch(async (err: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   });
-  const app = await startCsiMicroservice(module, `unix://${socketPath}`, { logger: false });
   const client = connectCsiClient(`unix://${socketPath}`);
   return {
     app,

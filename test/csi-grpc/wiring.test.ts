@@ -2,12 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Module } from '@nestjs/common';
-import { ConfigModule, createLogger, parseDriverOptions } from '@spiffe-csi/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CsiModule } from '../../apps/csi-driver/src/csi/csi.module';
-import { startCsiMicroservice } from '../../apps/csi-driver/src/csi/grpc-options';
 import { VOLUME_MANAGER } from '../../apps/csi-driver/src/csi/ports';
-import { CapturedLog, connectCsiClient, type CsiClient, FakeVolumeManager } from './harness';
+import {
+  bootstrapOverFakeVolumes,
+  CapturedLog,
+  connectCsiClient,
+  type CsiClient,
+  FakeVolumeManager,
+} from './harness';
 import { validPublishFixture } from './sa-token';
 
 const manager = new FakeVolumeManager();
@@ -15,7 +18,7 @@ const manager = new FakeVolumeManager();
 @Module({ providers: [{ provide: VOLUME_MANAGER, useValue: manager }], exports: [VOLUME_MANAGER] })
 class FakeVolumeModule {}
 
-/** The shape main() will use: global ConfigModule for OPTIONS/LOGGER, a module exporting VOLUME_MANAGER. */
+/** The shape main() uses: global ConfigModule for OPTIONS/LOGGER, a module exporting VOLUME_MANAGER. */
 describe('CsiModule wired like the app', () => {
   let dir: string;
   let client: CsiClient;
@@ -25,7 +28,7 @@ describe('CsiModule wired like the app', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'csi-wiring-'));
     const endpoint = `unix://${join(dir, 'csi.sock')}`;
-    const options = parseDriverOptions(
+    const app = await bootstrapOverFakeVolumes(
       [
         '--node-id=worker-7',
         `--endpoint=${endpoint}`,
@@ -33,21 +36,9 @@ describe('CsiModule wired like the app', () => {
         '--issuer-name=spiffe-ca',
         '--log-level=5',
       ],
-      {},
+      { imports: [FakeVolumeModule] },
+      log,
     );
-    const logger = createLogger({
-      level: options.logLevel,
-      name: 'csi-driver',
-      destination: log.stream,
-    });
-    @Module({
-      imports: [
-        ConfigModule.forRoot(options, logger),
-        CsiModule.forRoot({ imports: [FakeVolumeModule] }),
-      ],
-    })
-    class AppModule {}
-    const app = await startCsiMicroservice(AppModule, options.endpoint, { logger: false });
     client = connectCsiClient(endpoint);
     close = async () => {
       client.close();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ROOT, startStack, type Stack } from './stack';
+import { eventually } from '../support/eventually';
 
 /** A CA bundle laid out like a mounted Secret, so rotation is a ..data symlink swap. */
 class ProjectedSecret {
@@ -18,16 +19,6 @@ class ProjectedSecret {
     symlinkSync(payload, join(this.dir, '..data_tmp'));
     renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
     if (this.generation === 1) symlinkSync('..data/ca.crt', this.path);
-  }
-}
-
-async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

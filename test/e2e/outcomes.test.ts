@@ -2,8 +2,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { failureOf } from '../csi-grpc/harness';
-import { eventually } from '../kube-sim/test-support';
 import { IS_ROOT, startStack, type Stack } from './stack';
+import { eventually } from '../support/eventually';
 
 type Stored = { metadata: { name: string }; spec: { username: string } };
 const requestsOf = (stack: Stack, sa: string) =>

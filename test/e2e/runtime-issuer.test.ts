@@ -6,6 +6,7 @@ import { startCaIssuerSim, type CaIssuerSim } from '../kube-sim/ca-issuer';
 import { PlainKubeClient } from '../kube-sim/kube-client';
 import { IS_ROOT, startStack, type Stack } from './stack';
 import type { PodVolume } from './kubelet';
+import { eventually } from '../support/eventually';
 
 const RUNTIME = ['--runtime-issuance-config-map-name=spiffe-issuer', '--runtime-issuance-config-map-namespace=cert-manager'];
 const CM_PATH = '/api/v1/namespaces/cert-manager/configmaps';
@@ -36,14 +37,12 @@ describe.skipIf(!IS_ROOT)('runtime issuance ConfigMap switches the issuer of dri
     throw new Error('signed by neither CA');
   }
 
-  async function retryUntil(expected: string, attempt: () => Promise<string>): Promise<string> {
-    let last = '';
-    for (let i = 0; i < 20; i++) {
-      last = await attempt().catch((e: { details?: string }) => `error: ${e.details}`);
-      if (last === expected) return last;
-      await new Promise((r) => setTimeout(r, 250)); // both apps see the ConfigMap through a watch
-    }
-    return last;
+  /** Both apps see the ConfigMap through a watch: new Pods get the new issuer a moment later. */
+  function signerBecomes(expected: string, attempt: () => Promise<string>): Promise<string> {
+    return eventually(async () => {
+      const signer = await attempt().catch((e: { details?: string }) => `error: ${e.details}`);
+      return signer === expected ? signer : undefined;
+    }, 20_000, `new Pods signed by ${expected}`);
   }
 
   it('uses the flags\' issuer, then the ConfigMap\'s, then the flags\' again once it is deleted', async () => {
@@ -55,7 +54,7 @@ describe.skipIf(!IS_ROOT)('runtime issuance ConfigMap switches the issuer of dri
     });
     expect(created.status).toBe(201);
     let n = 0;
-    expect(await retryUntil('runtime-ca', () => signerOfNewPod(`during-${n++}`))).toBe('runtime-ca');
+    expect(await signerBecomes('runtime-ca', () => signerOfNewPod(`during-${n++}`))).toBe('runtime-ca');
 
     // An invalid update is ignored: the previous (runtime) issuer stays.
     const invalid = await admin.request('PATCH', `${CM_PATH}/spiffe-issuer`, { data: { 'issuer-kind': '' } },
@@ -65,6 +64,6 @@ describe.skipIf(!IS_ROOT)('runtime issuance ConfigMap switches the issuer of dri
     expect(await signerOfNewPod('invalid')).toBe('runtime-ca');
 
     expect((await admin.request('DELETE', `${CM_PATH}/spiffe-issuer`)).status).toBe(200);
-    expect(await retryUntil('flags-ca', () => signerOfNewPod(`after-${n++}`))).toBe('flags-ca');
+    expect(await signerBecomes('flags-ca', () => signerOfNewPod(`after-${n++}`))).toBe('flags-ca');
   }, 60_000);
 });

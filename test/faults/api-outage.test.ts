@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ROOT, startStack, TRUST_DOMAIN, type Stack } from '../e2e/stack';
 import { SecretLedger } from '../hostile/secret-ledger';
-import {
-  expectNoSecretsLogged, expectWholePair, readPair, requestsCreatedBy, until, VERBOSE, type SvidPair,
-} from './volume-checks';
+import { expectNoSecretsLogged, expectWholePair, readPair, requestsCreatedBy, VERBOSE, type SvidPair } from './volume-checks';
+import { eventually } from '../support/eventually';
 
 if (!IS_ROOT) console.warn('test/faults: not root — skipping the API outage test (needs tmpfs and bind mounts)');
 
@@ -57,7 +56,7 @@ describe.skipIf(!IS_ROOT)('API server down while renewals are due', () => {
     })();
 
     const failedAttempt = (volumeId: string) => stack.driver.logs.some((l) => l.msg === 'renewal will be retried' && l.volumeId === volumeId);
-    await until(() => volumes.every((v) => failedAttempt(v.volumeId)), 30_000, 'every renewal to fail against the downed API');
+    await eventually(() => volumes.every((v) => failedAttempt(v.volumeId)), 30_000, 'every renewal to fail against the downed API');
     // Past the certificates' notAfter: even expired files stay (a Pod may still present them to
     // peers that tolerate skew; deleting them would only turn a degraded Pod into a broken one).
     await new Promise((r) => setTimeout(r, 2_500));
@@ -72,7 +71,7 @@ describe.skipIf(!IS_ROOT)('API server down while renewals are due', () => {
     stack.issuer.setCertDuration(3_600_000);
     await stack.sim.faults.comeUp();
     for (const v of volumes) {
-      const renewed = await until(() => {
+      const renewed = await eventually(() => {
         const pair = readPair(v.targetPath);
         return pair.cert !== before.get(v.volumeId)!.cert ? pair : undefined;
       }, 60_000, `renewal of ${v.volumeId} after the outage`);

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { driverCsr, spiffeIdOf } from '../approver/fixtures';
-import { ensureApproverBuilt, eventually, startApprover, type ApproverProcess } from '../approver/harness';
+import { ensureApproverBuilt, startApprover, type ApproverProcess } from '../approver/harness';
 import { createAs, statusWrites, waitForDecision } from '../approver/requests';
 import { startKubeSim, type KubeSim } from '../kube-sim';
 import { SecretLedger } from '../hostile/secret-ledger';
 import { VERBOSE } from './volume-checks';
+import { eventually } from '../support/eventually';
 
 // The shipped defaults, restated so the test measures exactly what operators get.
 const LEASE_MS = 10_000;

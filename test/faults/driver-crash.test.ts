@@ -3,9 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ROOT, startStack, TRUST_DOMAIN, type Stack } from '../e2e/stack';
 import { SecretLedger, type LogSource } from '../hostile/secret-ledger';
-import {
-  expectNoSecretsLogged, expectWholePair, mountsUnder, readPair, requestsCreatedBy, until, VERBOSE, volumeDirs,
-} from './volume-checks';
+import { expectNoSecretsLogged, expectWholePair, mountsUnder, readPair, requestsCreatedBy, VERBOSE, volumeDirs } from './volume-checks';
+import { eventually } from '../support/eventually';
 
 if (!IS_ROOT) console.warn('test/faults: not root — skipping the driver crash test (needs tmpfs and bind mounts)');
 
@@ -36,7 +35,7 @@ describe.skipIf(!IS_ROOT)('driver SIGKILLed in the middle of an issuance', () =>
     expect(await interrupted).toBe(14); // UNAVAILABLE: the connection died with the process
 
     // Kubelet retries NodePublishVolume with backoff until it succeeds.
-    await until(async () => stack.publish(victim).then(() => true, () => false), 30_000, 'the retried publish');
+    await eventually(async () => stack.publish(victim).then(() => true, () => false), 30_000, 'the retried publish');
     const victimPair = readPair(victim.targetPath);
     expectWholePair(victimPair, `spiffe://${TRUST_DOMAIN}/ns/sandbox/sa/victim`);
     expect(mountsUnder(victim.targetPath)).toEqual([victim.targetPath]);

@@ -53,17 +53,6 @@ export function requestsCreatedBy(stack: Pick<Stack, 'sim'>, serviceAccount: str
     && r.path === `/apis/cert-manager.io/v1/namespaces/${namespace}/certificaterequests`).length;
 }
 
-export async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /**
  * Both apps ran at -v=10 (see VERBOSE): none of the recorded secrets may be in any line they wrote.
  * `earlier` holds the logs of driver processes a test already killed.

@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { IS_ROOT, startStack, TRUST_DOMAIN, type Stack } from '../e2e/stack';
 import { SecretLedger } from '../hostile/secret-ledger';
-import {
-  expectNoSecretsLogged, expectWholePair, readPair, requestsCreatedBy, until, VERBOSE,
-} from './volume-checks';
+import { expectNoSecretsLogged, expectWholePair, readPair, requestsCreatedBy, VERBOSE } from './volume-checks';
+import { eventually } from '../support/eventually';
 
 if (!IS_ROOT) console.warn('test/faults: not root — skipping the watch/conflict/issuer fault tests (need tmpfs and bind mounts)');
 
@@ -40,7 +39,7 @@ describe.skipIf(!IS_ROOT)('dropped watches, 410 Gone, 409 conflicts and a failin
     // Slow issuance keeps every publish waiting on its request's watch while the faults hit.
     stack.issuer.setDelay(1_500);
     const publishes = volumes.map((v) => stack.publish(v));
-    await until(() => accounts.every((sa) => requestsCreatedBy(stack, sa) === 1), 20_000, 'all requests to exist');
+    await eventually(() => accounts.every((sa) => requestsCreatedBy(stack, sa) === 1), 20_000, 'all requests to exist');
     stack.sim.faults.conflictNextStatusWrites(3);
     stack.sim.faults.compact(); // any watch resuming from an older resourceVersion now gets 410 Gone
     stack.sim.faults.dropWatches();
@@ -54,7 +53,7 @@ describe.skipIf(!IS_ROOT)('dropped watches, 410 Gone, 409 conflicts and a failin
       expectWholePair(readPair(v.targetPath), `spiffe://${TRUST_DOMAIN}/ns/sandbox/sa/${accounts[i]}`);
       expect(requestsCreatedBy(stack, accounts[i])).toBe(1);
       const [request] = requestsOf(accounts[i]);
-      await until(() => decisionsLogged(request.metadata.name) > 0, 10_000, 'the decision log line');
+      await eventually(() => decisionsLogged(request.metadata.name) > 0, 10_000, 'the decision log line');
       expect(decisionsLogged(request.metadata.name)).toBe(1);
       ledger.captureKeysUnder(v.targetPath);
     }
@@ -73,7 +72,7 @@ describe.skipIf(!IS_ROOT)('dropped watches, 410 Gone, 409 conflicts and a failin
     const retry = await stack.driver.waitForLog((l) => l.msg === 'renewal will be retried' && l.volumeId === volume.volumeId, 20_000);
     expect(Date.parse(String(retry.retryAt))).toBeGreaterThan(Date.now());
     expect(readPair(volume.targetPath)).toEqual(before);
-    const event = await until(() => (stack.sim.store.list('events') as unknown as StoredEvent[])
+    const event = await eventually(() => (stack.sim.store.list('events') as unknown as StoredEvent[])
       .find((e) => e.involvedObject.name === volume.pod.name && e.reason === 'SvidIssuanceFailed'), 10_000, 'the Pod Event');
     expect(event).toMatchObject({ type: 'Warning', involvedObject: { kind: 'Pod' } });
     expect(event.message).toMatch(/certificate request sandbox\/.+ failed: .*simulated issuer failure/);

@@ -10,8 +10,9 @@ import { failureOf } from '../csi-grpc/harness';
 import { tokensContextValue } from '../csi-grpc/sa-token';
 import { portOf } from '../support/json-process';
 import { IS_ROOT, startStack, TRUST_DOMAIN, type Stack } from '../e2e/stack';
-import { expectNoSecretsLogged, expectWholePair, readPair, requestsCreatedBy, until, VERBOSE } from '../faults/volume-checks';
+import { expectNoSecretsLogged, expectWholePair, readPair, requestsCreatedBy, VERBOSE } from '../faults/volume-checks';
 import { SecretLedger } from './secret-ledger';
+import { eventually } from '../support/eventually';
 
 if (!IS_ROOT) console.warn('test/hostile: not root — skipping the data root loss test (the built driver mounts a tmpfs)');
 
@@ -82,7 +83,7 @@ describe.skipIf(!IS_ROOT)('the data root tmpfs goes away under the built driver 
     expect(await mountAt(old.targetPath)).toMatchObject({ device: root?.device, root: `/${old.volumeId}/data` });
     expectWholePair(readPair(old.targetPath), `spiffe://${TRUST_DOMAIN}/ns/sandbox/sa/old`);
     const events = () => stack.sim.store.list('events') as unknown as { reason: string; involvedObject: { name: string } }[];
-    await until(() => events().some((e) => e.reason === 'SvidReissued' && e.involvedObject.name === old.pod.name), 10_000, 'the Event');
+    await eventually(() => events().some((e) => e.reason === 'SvidReissued' && e.involvedObject.name === old.pod.name), 10_000, 'the Event');
 
     for (const pod of [old, renewing, newcomer]) {
       ledger.captureKeysUnder(pod.targetPath);

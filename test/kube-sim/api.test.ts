@@ -162,12 +162,15 @@ describe('optimistic concurrency and the status subresource', () => {
   it('a /status write equal up to key order is a no-op; a changed one is stored', async () => {
     const created = (await kube.request<Obj>('POST', CR_PATH('occ'), certificateRequest('noop', csr))).body;
     const path = `${CR_PATH('occ', 'noop')}/status`;
-    const approved = (await kube.request<Obj>('PUT', path, { ...created, status: { conditions: [approvedCondition()] } })).body;
-    const reordered = Object.fromEntries(Object.entries(approvedCondition()).reverse());
+    // One condition object: two approvedCondition() calls straddling a second differ in
+    // lastTransitionTime, and a modified Approved condition is refused (the test then flaked).
+    const approval = approvedCondition();
+    const approved = (await kube.request<Obj>('PUT', path, { ...created, status: { conditions: [approval] } })).body;
+    const reordered = Object.fromEntries(Object.entries(approval).reverse());
     const again = (await kube.request<Obj>('PUT', path, { ...approved, status: { conditions: [reordered] } })).body;
     expect(again.metadata.resourceVersion).toBe(approved.metadata.resourceVersion);
     const ready = { type: 'Ready', status: 'False', reason: 'Pending' };
-    const changed = (await kube.request<Obj>('PUT', path, { ...approved, status: { conditions: [approvedCondition(), ready] } })).body;
+    const changed = (await kube.request<Obj>('PUT', path, { ...approved, status: { conditions: [approval, ready] } })).body;
     expect(Number(changed.metadata.resourceVersion)).toBeGreaterThan(Number(approved.metadata.resourceVersion));
   });
 

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCaIssuerSim, type CaIssuerSim } from './ca-issuer';
 import { startKubeSim, type KubeSim } from './index';
 import { PlainKubeClient } from './kube-client';
-import { approvedCondition, certificateRequest, CR_PATH, eventually, spiffeCsr } from './test-support';
+import { approvedCondition, certificateRequest, CR_PATH, spiffeCsr } from './test-support';
 import { x509 } from './x509-util';
+import { eventually } from '../support/eventually';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -3,7 +3,8 @@ import {
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from './index';
-import { certificateRequest, eventually, spiffeCsr } from './test-support';
+import { certificateRequest, spiffeCsr } from './test-support';
+import { eventually } from '../support/eventually';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

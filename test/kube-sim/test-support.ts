@@ -33,14 +33,3 @@ export function certificateRequest(name: string, request: string, overrides: Rec
 export function approvedCondition(): Record<string, string> {
   return { type: 'Approved', status: 'True', reason: 'spiffe.csi.cert-manager.io', message: 'Approved request', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') };
 }
-
-/** Poll until `check` returns a value (not undefined) or the time runs out. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

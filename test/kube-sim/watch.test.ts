@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKubeSim, type KubeSim } from './index';
 import { PlainKubeClient, type WatchEvent } from './kube-client';
-import { eventually } from './test-support';
+import { eventually } from '../support/eventually';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

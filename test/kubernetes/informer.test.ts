@@ -8,7 +8,8 @@ import {
   type CertificateRequest,
   type KubeObject,
 } from '@spiffe-csi/kubernetes';
-import { eventually, newRequest, startSimWithConnection, type SimContext } from './helpers';
+import { newRequest, startSimWithConnection, type SimContext } from './helpers';
+import { eventually } from '../support/eventually';
 
 // One simulator for the file (start-up costs a second); every test labels its objects with its
 // own `case` value and watches only that label, so tests cannot see each other's objects.

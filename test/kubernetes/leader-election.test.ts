@@ -4,7 +4,8 @@ import {
   LeaseLeaderElector,
   type LeaderElectionOptions,
 } from '@spiffe-csi/kubernetes';
-import { eventually, startSimWithConnection, type SimContext } from './helpers';
+import { startSimWithConnection, type SimContext } from './helpers';
+import { eventually } from '../support/eventually';
 
 let ctx: SimContext;
 let leaseNo = 0;

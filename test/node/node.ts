@@ -5,12 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials, loadPackageDefinition, type ChannelCredentials } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { inject } from 'vitest';
 import { CHART, helm } from '../chart/helm';
 import { readApiserverState, RealCluster, type Manifest } from '../real/cluster';
+import { eventually } from '../support/eventually';
 
 export const ENV = inject('nodeEnv');
 export const SKIP_REASON = inject('nodeSkipReason');
@@ -23,20 +23,10 @@ export function connect(): RealCluster {
   return new RealCluster(readApiserverState(ENV.CONTROL_PLANE));
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false,
+/** `eventually` with the description first, as the node checks read; the node tier waits longer. */
+export function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 60_000, intervalMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (e) {
-      last = e;
-    }
-    await sleep(intervalMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+  return eventually(fn, timeoutMs, what, intervalMs);
 }
 
 // ------------------------------------------------------------------------------------ helm

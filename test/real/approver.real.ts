@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challengePassword, enrollmentNameValuePair, msExtensionRequest } from '../approver/csr-attributes';
 import { buildCsr, certificateRequest, driverCsr, spiffeIdOf } from '../approver/fixtures';
-import { eventually } from '../approver/harness';
 import { applyChartRbac, grantWorkload } from './chart-rbac';
 import { SKIP_REASON, startRealStack, TRUST_DOMAIN, uniqueNamespace, type RealStack } from './stack';
+import { eventually } from '../support/eventually';
 
 type Condition = { type: string; status: string; reason?: string; message?: string };
 type IssuerRef = { name: string; kind: string; group: string };

@@ -3,9 +3,9 @@
 // changes them shows up here first.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateRequest, driverCsr } from '../approver/fixtures';
-import { eventually } from '../approver/harness';
 import type { RealCluster } from './cluster';
 import { connectCluster, SKIP_REASON, uniqueNamespace } from './stack';
+import { eventually } from '../support/eventually';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const CRS = (ns: string) => `/apis/cert-manager.io/v1/namespaces/${ns}/certificaterequests`;

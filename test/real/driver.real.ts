@@ -5,9 +5,9 @@ import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateChain, publicKeyMatches } from '@spiffe-csi/crypto';
-import { eventually } from '../approver/harness';
 import { failureOf } from '../csi-grpc/harness';
 import { SKIP_REASON, startRealStack, TRUST_DOMAIN, uniqueNamespace, type RealPod, type RealStack } from './stack';
+import { eventually } from '../support/eventually';
 
 type Stored = { metadata: { name: string; ownerReferences?: { kind: string; uid: string }[] }; spec: { username: string };
   status?: { conditions?: { type: string; status: string }[] } };

@@ -8,10 +8,10 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificateChain } from '@spiffe-csi/crypto';
 import { buildCsr, certificateRequest, spiffeIdOf } from '../approver/fixtures';
-import { eventually } from '../approver/harness';
 import { failureOf } from '../csi-grpc/harness';
 import { makeServiceAccountJwt } from '../csi-grpc/sa-token';
 import { ISSUER, SKIP_REASON, startRealStack, TRUST_DOMAIN, uniqueNamespace, type RealStack } from './stack';
+import { eventually } from '../support/eventually';
 
 type Stored = { metadata: { name: string }; spec: { username: string }; status?: { conditions?: { type: string; reason: string; message: string }[] } };
 const title = `parity modes on a real kube-apiserver${SKIP_REASON ? ` (skipped: ${SKIP_REASON})` : ''}`;

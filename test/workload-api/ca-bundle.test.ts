@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitDer, WorkloadClient } from '../../apps/csi-driver/src/workload-api/testing/workload-client';
-import { eventually } from '../kube-sim/test-support';
+import { eventually } from '../support/eventually';
 import { IS_ROOT, startStack, type Stack } from '../e2e/stack';
 import { mountPodView, type PodView } from './pod-view';
 

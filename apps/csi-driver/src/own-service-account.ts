@@ -15,7 +15,7 @@ export function requestCredentialsOverrides(options: DriverOptions): Provider[] 
     {
       provide: CERTIFICATE_REQUEST_GATEWAY,
       useFactory: (conn: KubeConnection, o: DriverOptions) =>
-        new OwnServiceAccountGateway(new KubeCertificateRequestGateway(conn, o.nodeId), conn),
+        new OwnServiceAccountGateway(new KubeCertificateRequestGateway(conn, o), conn),
       inject: [KUBE_CONNECTION, OPTIONS],
     },
   ];

@@ -9,7 +9,7 @@ export interface CsiModuleOptions {
   providers?: Provider[];
 }
 
-/** The CSI Identity and Node gRPC services. Serve them with startCsiMicroservice(). */
+/** The CSI Identity and Node gRPC services. bootstrapDriver() (../bootstrap.ts) serves them. */
 @Module({})
 export class CsiModule {
   static forRoot(options: CsiModuleOptions = {}): DynamicModule {

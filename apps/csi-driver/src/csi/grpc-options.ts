@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { INestMicroservice } from '@nestjs/common';
-import type { NestMicroserviceOptions } from '@nestjs/common/interfaces/microservices/nest-microservice-options.interface';
-import { NestFactory } from '@nestjs/core';
-import type { IEntryNestModule } from '@nestjs/core/nest-factory';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
-import { parseEndpoint, prepareUnixSocket, restrictUnixSocket } from './endpoint';
+import { parseEndpoint } from './endpoint';
 
 export const CSI_PROTO_PACKAGE = 'csi.v1';
 const PROTO_RELATIVE = join('proto', 'csi.proto');
@@ -40,28 +36,4 @@ export function csiGrpcOptions(
       loader: { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
     },
   };
-}
-
-/** Creates (does not start) the CSI gRPC microservice, after making the unix socket path bindable. */
-export async function createCsiMicroservice(
-  appModule: IEntryNestModule,
-  endpoint: string,
-  nestOptions: NestMicroserviceOptions = {},
-): Promise<INestMicroservice> {
-  const parsed = parseEndpoint(endpoint);
-  if (parsed.kind === 'unix') await prepareUnixSocket(parsed.path);
-  return NestFactory.createMicroservice(appModule, { ...nestOptions, ...csiGrpcOptions(endpoint) });
-}
-
-/** Creates and starts the microservice; a unix socket is then made accessible to root only. */
-export async function startCsiMicroservice(
-  appModule: IEntryNestModule,
-  endpoint: string,
-  nestOptions: NestMicroserviceOptions = {},
-): Promise<INestMicroservice> {
-  const app = await createCsiMicroservice(appModule, endpoint, nestOptions);
-  await app.listen();
-  const parsed = parseEndpoint(endpoint);
-  if (parsed.kind === 'unix') await restrictUnixSocket(parsed.path);
-  return app;
 }

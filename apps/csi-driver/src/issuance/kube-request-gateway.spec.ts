@@ -55,7 +55,7 @@ describe('KubeCertificateRequestGateway + SvidIssuer on kube-sim', () => {
     ca = await startCaIssuerSim({ url: sim.url, token: sim.adminToken, issuerName: 'spiffe-ca' });
     admin = KubeConnection.load({ kubeconfig: sim.writeKubeconfig(sim.adminToken) });
     approver = startApprover(new CertificateRequestApi(admin), () => verdict);
-    gateway = new KubeCertificateRequestGateway(admin, 'node-1');
+    gateway = new KubeCertificateRequestGateway(admin, { nodeId: 'node-1' });
   });
   afterAll(async () => {
     await gateway.onModuleDestroy();

@@ -1,18 +1,24 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OPTIONS, type DriverOptions } from '@spiffe-csi/config';
 import {
-  CertificateRequestApi, isNotFound,
+  CertificateRequestApi, isNotFound, KUBE_CONNECTION, KubeClientFactory,
   type EventRecorder, type KubeConnection,
 } from '@spiffe-csi/kubernetes';
 import type { CertificateRequest, CertificateRequestGateway, IssuanceEvents, PodRef, RequestWatchEvent } from './ports';
 import { RequestWatchHub } from './request-watch-hub';
 
 /** CertificateRequestGateway over the API server: creates as the Pod; reads, watches (one shared informer) and deletes as the driver. */
+@Injectable()
 export class KubeCertificateRequestGateway implements CertificateRequestGateway {
   private readonly own: CertificateRequestApi;
   private readonly requests: RequestWatchHub;
 
-  constructor(private readonly connection: KubeConnection, nodeId: string) {
+  constructor(
+    @Inject(KUBE_CONNECTION) private readonly connection: KubeConnection,
+    @Inject(OPTIONS) options: Pick<DriverOptions, 'nodeId'>,
+  ) {
     this.own = new CertificateRequestApi(connection);
-    this.requests = new RequestWatchHub(connection, nodeId, connection.logger);
+    this.requests = new RequestWatchHub(connection, options.nodeId, connection.logger);
   }
 
   async createAs(token: string, request: CertificateRequest): Promise<CertificateRequest> {
@@ -52,8 +58,13 @@ export class KubeCertificateRequestGateway implements CertificateRequestGateway 
 }
 
 /** Warning Events on the Pod, through the driver's EventRecorder (which never throws). */
+@Injectable()
 export class PodEventRecorder implements IssuanceEvents {
-  constructor(private readonly recorder: EventRecorder) {}
+  private readonly recorder: EventRecorder;
+
+  constructor(kube: KubeClientFactory, @Inject(OPTIONS) options: Pick<DriverOptions, 'csiDriverName'>) {
+    this.recorder = kube.eventRecorder(options.csiDriverName);
+  }
 
   warning(pod: PodRef, reason: string, message: string): void {
     void this.recorder.record({ apiVersion: 'v1', kind: 'Pod', ...pod }, 'Warning', reason, message);

@@ -1,4 +1,5 @@
-import { KubeApiError, type KubeConnection } from '@spiffe-csi/kubernetes';
+import { Inject, Injectable } from '@nestjs/common';
+import { KUBE_CONNECTION, KubeApiError, type KubeConnection } from '@spiffe-csi/kubernetes';
 import type { TokenVerifier } from './ports';
 
 const SELF_SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
@@ -10,8 +11,9 @@ const SELF_SUBJECT_ACCESS_REVIEWS = '/apis/authorization.k8s.io/v1/selfsubjectac
  * Only authentication matters here: 401 is a forged, expired or revoked token (or one whose bound
  * Pod is gone); any answer past authentication, even 403, proves the token genuine.
  */
+@Injectable()
 export class KubeTokenVerifier implements TokenVerifier {
-  constructor(private readonly connection: KubeConnection) {}
+  constructor(@Inject(KUBE_CONNECTION) private readonly connection: KubeConnection) {}
 
   async authenticates(token: string): Promise<boolean> {
     const asToken = this.connection.asBearerToken(token);

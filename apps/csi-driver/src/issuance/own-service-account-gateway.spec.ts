@@ -57,7 +57,7 @@ describe('OwnServiceAccountGateway + SvidIssuer on kube-sim', () => {
         setCondition(c, { type: 'Approved', status: 'True', reason: 'test', message: 'ok' })).catch(() => undefined),
     });
     approver.start();
-    gateway = new OwnServiceAccountGateway(new KubeCertificateRequestGateway(driver, 'node-1'), driver);
+    gateway = new OwnServiceAccountGateway(new KubeCertificateRequestGateway(driver, { nodeId: 'node-1' }), driver);
   });
   afterAll(async () => {
     await gateway.onModuleDestroy();

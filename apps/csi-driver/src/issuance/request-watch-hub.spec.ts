@@ -12,6 +12,7 @@ import { startKubeSim, type KubeSim } from '../../../../test/kube-sim/index';
 import { fnv1a32, NODE_ID_HASH_LABEL } from './labels';
 import type { RequestWatchEvent } from './ports';
 import { RequestWatchHub } from './request-watch-hub';
+import { eventually } from '../../../../test/support/eventually';
 
 const CSR = Buffer.from(
   '-----BEGIN CERTIFICATE REQUEST-----\nMA==\n-----END CERTIFICATE REQUEST-----\n',
@@ -47,10 +48,6 @@ describe('RequestWatchHub', () => {
     api.updateStatus('team-a', cr.metadata.name!, (c) =>
       setCondition(c, { type: 'Approved', status: 'True', reason: 'test', message }),
     );
-  const until = async (condition: () => boolean) => {
-    for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
-    expect(condition()).toBe(true);
-  };
   const approvedMessages = (events: RequestWatchEvent[]) =>
     events.flatMap((e) =>
       e.type === 'changed'
@@ -79,7 +76,7 @@ describe('RequestWatchHub', () => {
     const stop = hub.watch('team-a', mine.metadata.name!, (e) => events.push(e));
     await approve(other, 'other');
     await approve(mine, 'first');
-    await until(() => approvedMessages(events).includes('first'));
+    await eventually(() => approvedMessages(events).includes('first'), 20_000, 'the first approval');
     expect(approvedMessages(events)).not.toContain('other');
     stop();
     await api.updateStatus('team-a', mine.metadata.name!, (c) =>
@@ -98,7 +95,7 @@ describe('RequestWatchHub', () => {
     const foreignEvents: RequestWatchEvent[] = [];
     hub.watch('team-a', mine.metadata.name!, (e) => events.push(e));
     hub.watch('team-a', foreign.metadata.name!, (e) => foreignEvents.push(e));
-    await until(() => approvedMessages(events).includes('before subscribe'));
+    await eventually(() => approvedMessages(events).includes('before subscribe'), 20_000, 'the approval made before subscribing');
     await new Promise((r) => setTimeout(r, 200));
     expect(foreignEvents).toEqual([]);
   });
@@ -110,8 +107,8 @@ describe('RequestWatchHub', () => {
     sim.faults.dropWatches();
     sim.faults.compact();
     await approve(mine, 'through the outage');
-    await until(() => approvedMessages(events).includes('through the outage'));
+    await eventually(() => approvedMessages(events).includes('through the outage'), 20_000, 'the approval made during the outage');
     await api.delete('team-a', mine.metadata.name!);
-    await until(() => events.some((e) => e.type === 'deleted'));
+    await eventually(() => events.some((e) => e.type === 'deleted'), 20_000, 'the deletion');
   });
 });

@@ -3,12 +3,13 @@ import 'reflect-metadata';
 import { status } from '@grpc/grpc-js';
 import pino from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { expectCsiError, waitFor } from '../volume/testing/harness';
+import { expectCsiError } from '../volume/testing/harness';
 import { PendingRequests } from './pending-requests';
 import { StaticIssuerSource } from './static-issuer-source';
 import { SvidIssuer, type IssuanceTarget } from './svid-issuer';
 import { FakeRequestBackend } from './testing/fake-request-backend';
 import { TestCa } from './testing/test-ca';
+import { eventually } from '../../../../test/support/eventually';
 
 const target: IssuanceTarget = {
   volumeId: 'vol-1', namespace: 'team-a', spiffeId: 'spiffe://cluster.local/ns/team-a/sa/web',
@@ -87,7 +88,7 @@ describe('SvidIssuer', () => {
   it('survives a dropped watch', async () => {
     backend.answer = 'none';
     const result = issuer.issue(target);
-    await waitFor(() => backend.created.length === 1);
+    await eventually(() => backend.created.length === 1);
     backend.closeWatches();
     await backend.issue(`team-a/${backend.created[0].name}`);
     await expect(result).resolves.toMatchObject({ requestName: `team-a/${backend.created[0].name}` });

@@ -5,6 +5,7 @@ import { MountError } from './mount-error';
 import { readMountInfo } from './mountinfo';
 import { ShellHelperRunner } from './shell-helper-runner';
 import { ROOT_ONLY, MountSandbox, isRoot } from './testing/mount-sandbox';
+import { eventually } from '../../../../test/support/eventually';
 
 /** Live (non-zombie) processes whose process group is `pgid`: the helper and anything it runs. */
 async function liveProcessesInGroup(pgid: number): Promise<number[]> {
@@ -17,14 +18,6 @@ async function liveProcessesInGroup(pgid: number): Promise<number[]> {
     if (Number(pgrp) === pgid && state !== 'Z') found.push(Number(name));
   }
   return found;
-}
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 async function rejection(promise: Promise<unknown>): Promise<MountError> {
@@ -187,7 +180,7 @@ describe('ShellHelperRunner', () => {
       const queued = quick.run('true', []);
       expect((await rejection(hung)).message).toMatch(/sleep 30 did not finish within 300 ms/);
       expect((await rejection(queued)).message).toMatch(/mount helper killed/);
-      await until(async () => (await liveProcessesInGroup(pid)).length === 0, 'the helper group to die');
+      await eventually(async () => (await liveProcessesInGroup(pid)).length === 0, 20_000, 'the helper group to die');
       await quick.run('true', []);
       expect(quick.helperPid).not.toBe(pid);
     } finally {

@@ -6,6 +6,6 @@ export * from './mountinfo';
 export * from './storage-error';
 export * from './storage.module';
 export * from './svid-files';
-export * from './tokens';
+export * from './ports';
 export * from './volume-layout';
 export * from './volume-metadata';

@@ -11,7 +11,7 @@ import { FileSvidStore, SvidFileWriter } from './svid-files';
 import { InMemorySvidFiles } from './testing/in-memory-svid-files';
 import { createInMemoryStorage, useInMemoryStorage } from './testing/in-memory-storage';
 import { ROOT_ONLY, MountSandbox, isRoot } from './testing/mount-sandbox';
-import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from './tokens';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from './ports';
 
 describe('StorageModule', () => {
   let box: MountSandbox | undefined;

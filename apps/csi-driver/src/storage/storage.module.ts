@@ -4,7 +4,7 @@ import { DataRoot } from './data-root';
 import { FileMetadataStore, OrphanCleaner } from './metadata-store';
 import { LinuxMounter, Mounter, TmpfsOptions } from './mounter';
 import { FileSvidStore } from './svid-files';
-import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from './tokens';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from './ports';
 
 /** Just what storage needs from a logger (pino satisfies it). */
 export interface StorageLogger {

@@ -8,7 +8,7 @@ import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import { TimerScheduler } from '../scheduler/scheduler';
 import { CaRotation } from './ca-rotation';
 import { KeyedMutex } from './keyed-mutex';
-import { waitFor } from './testing/harness';
+import { eventually } from '../../../../test/support/eventually';
 
 class ManualCaSource implements CaBundleSource {
   bundle: Buffer | undefined;
@@ -47,14 +47,15 @@ describe('CaRotation', () => {
         await files.write(id, f, gid);
       },
     };
-    const rotation = new CaRotation({
-      source, store, reader: files, writer, mutex: new KeyedMutex(), scheduler,
-      fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' }, logger: pino({ level: 'silent' }), retryMs: 20,
-    });
+    const fileNames = { fileNameCertificate: 'tls.crt', fileNameKey: 'tls.key', fileNameCa: 'ca.crt' };
+    const retryMs = 20;
+    const rotation = new CaRotation(
+      fileNames, source, store, files, writer, new KeyedMutex(), scheduler, pino({ level: 'silent' }), retryMs,
+    );
     const stop = rotation.start();
 
     source.set(Buffer.from('CA-1'));
-    await waitFor(async () => (await files.read('issued'))['ca.crt']?.toString() === 'CA-1');
+    await eventually(async () => (await files.read('issued'))['ca.crt']?.toString() === 'CA-1');
     const after = await files.read('issued');
     expect(after['tls.crt'].toString()).toBe('CERT');
     expect(after['tls.key'].toString()).toBe('KEY');

@@ -1,61 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, OPTIONS, type DriverOptions } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
-import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
+import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
+import { SCHEDULER, type Scheduler } from '../scheduler/scheduler';
+import { METADATA_STORE, SVID_READER, SVID_WRITER } from '../storage/ports';
 import type { SvidFileReader } from '../storage/svid-files';
-import type { KeyedMutex } from './keyed-mutex';
-import type { MetadataStore, Scheduler, SvidFileWriter } from './ports';
+import { KeyedMutex } from './keyed-mutex';
+import type { MetadataStore, SvidFileWriter } from './ports';
 import type { SvidFileNames } from './volume-issuance';
 
-export interface CaRotationDeps {
-  source: CaBundleSource;
-  store: MetadataStore;
-  reader: SvidFileReader;
-  writer: SvidFileWriter;
-  mutex: KeyedMutex;
-  scheduler: Scheduler;
-  fileNames: SvidFileNames;
-  logger: Logger;
-  retryMs?: number; // default 5 s, as the Go driver
-}
+/** How long a failed CA rewrite waits before it is tried again, ms (5 s, as the Go driver). */
+export const CA_RETRY_DELAY_MS = Symbol('CA_RETRY_DELAY_MS');
 
 /**
  * When the CA bundle changes, rewrites every issued volume's file set with the new CA next to its
  * current certificate and key (one atomic swap, so readers never see a mixed set). Volumes whose
  * CA file already matches are left alone; failures retry through the Scheduler.
  */
+@Injectable()
 export class CaRotation {
-  constructor(private readonly deps: CaRotationDeps) {}
+  private readonly fileNames: SvidFileNames;
+
+  constructor(
+    @Inject(OPTIONS) options: Pick<DriverOptions, 'fileNameCertificate' | 'fileNameKey' | 'fileNameCa'>,
+    @Inject(CA_BUNDLE_SOURCE) private readonly source: CaBundleSource,
+    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(SVID_READER) private readonly reader: SvidFileReader,
+    @Inject(SVID_WRITER) private readonly writer: SvidFileWriter,
+    private readonly mutex: KeyedMutex,
+    @Inject(SCHEDULER) private readonly scheduler: Scheduler,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(CA_RETRY_DELAY_MS) private readonly retryMs: number,
+  ) {
+    this.fileNames = { certificate: options.fileNameCertificate, key: options.fileNameKey, ca: options.fileNameCa };
+  }
 
   /** Subscribes to the source; returns the unsubscribe function. */
   start(): () => void {
-    return this.deps.source.onChange((bundle) => void this.rewriteAll(bundle));
+    return this.source.onChange((bundle) => void this.rewriteAll(bundle));
   }
 
   async rewriteAll(bundle: Buffer): Promise<void> {
-    for (const volumeId of await this.deps.store.list()) await this.rewriteOrRetry(volumeId, bundle);
+    for (const volumeId of await this.store.list()) await this.rewriteOrRetry(volumeId, bundle);
   }
 
   private async rewriteOrRetry(volumeId: string, bundle: Buffer): Promise<void> {
     try {
       await this.rewrite(volumeId, bundle);
     } catch (error) {
-      this.deps.logger.warn({ volumeId, err: (error as Error).message }, 'writing the new CA bundle failed; will retry');
-      this.deps.scheduler.schedule(`ca:${volumeId}`, Date.now() + (this.deps.retryMs ?? 5_000), async () => {
-        const latest = this.deps.source.current();
+      this.logger.warn({ volumeId, err: (error as Error).message }, 'writing the new CA bundle failed; will retry');
+      this.scheduler.schedule(`ca:${volumeId}`, Date.now() + this.retryMs, async () => {
+        const latest = this.source.current();
         if (latest) await this.rewriteOrRetry(volumeId, latest);
       });
     }
   }
 
   private rewrite(volumeId: string, bundle: Buffer): Promise<void> {
-    const { certificate, key, ca } = this.deps.fileNames;
-    return this.deps.mutex.run(volumeId, async () => {
-      const meta = await this.deps.store.read(volumeId);
+    const { certificate, key, ca } = this.fileNames;
+    return this.mutex.run(volumeId, async () => {
+      const meta = await this.store.read(volumeId);
       if (!meta) return; // unpublished meanwhile
-      const files = await this.deps.reader.read(volumeId);
+      const files = await this.reader.read(volumeId);
       if (!files[certificate] || !files[key]) return; // not issued yet: issuance writes the CA itself
       if (files[ca]?.equals(bundle)) return;
-      await this.deps.writer.write(volumeId, { [certificate]: files[certificate], [key]: files[key], [ca]: bundle }, meta.fsGroup);
-      this.deps.logger.info({ volumeId }, 'CA bundle updated in volume');
+      await this.writer.write(volumeId, { [certificate]: files[certificate], [key]: files[key], [ca]: bundle }, meta.fsGroup);
+      this.logger.info({ volumeId }, 'CA bundle updated in volume');
     });
   }
 }

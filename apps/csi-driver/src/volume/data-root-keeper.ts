@@ -3,7 +3,7 @@ import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain-error';
 import type { DataRoot } from '../storage/data-root';
-import { DATA_ROOT } from '../storage/tokens';
+import { DATA_ROOT } from '../storage/ports';
 import { VolumeMetrics } from './volume-metrics';
 
 /**

@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagedVolume } from './managed-volume';
-import { createWorld, publishRequest, startDriver, waitFor, type TestDriver, type World } from './testing/harness';
+import { createWorld, publishRequest, startDriver, type TestDriver, type World } from './testing/harness';
+import { eventually } from '../../../../test/support/eventually';
 
 describe('renewal and resume', () => {
   let world: World;
@@ -29,13 +30,13 @@ describe('renewal and resume', () => {
     const lifetime = Date.parse(firstMeta.notAfter!) - 3_000;
     expect(Date.parse(firstMeta.nextIssuanceTime!)).toBe(lifetime + 2_000);
 
-    await waitFor(() => world.backend.created.length === 2);
-    await waitFor(async () => (await metadata('vol-1')).lastRequestName === `team-a/${world.backend.created[1].name}`);
+    await eventually(() => world.backend.created.length === 2);
+    await eventually(async () => (await metadata('vol-1')).lastRequestName === `team-a/${world.backend.created[1].name}`);
     const second = await world.files.read('vol-1');
     expect(second['tls.key'].equals(first['tls.key'])).toBe(false);
     expect(second['tls.crt'].equals(first['tls.crt'])).toBe(false);
     expect(world.backend.created[1].token).toBe('token-1');
-    await waitFor(() => world.backend.names().length === 1);
+    await eventually(() => world.backend.names().length === 1);
     expect(world.backend.names()).toEqual([world.backend.created[1].name]);
   });
 
@@ -102,8 +103,8 @@ describe('renewal and resume', () => {
     expect(after.renewer.nextAt('vol-3')).toBeUndefined();
     expect(await world.store.list()).toEqual(['vol-1', 'vol-2', 'vol-3']);
     expect(world.files.volumeIds()).not.toContain('orphan');
-    await waitFor(() => world.backend.created.length === 3);
-    await waitFor(async () => Date.parse((await metadata('vol-2')).nextIssuanceTime!) > Date.now());
+    await eventually(() => world.backend.created.length === 3);
+    await eventually(async () => Date.parse((await metadata('vol-2')).nextIssuanceTime!) > Date.now());
     expect(await after.registry.getSingleMetricAsString('certmanager_csi_managed_volume_count')).toContain('} 2');
   });
 });

@@ -3,7 +3,7 @@ import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '../scheduler/backoff';
 import { SCHEDULER } from '../scheduler/scheduler';
-import { METADATA_STORE } from '../storage/tokens';
+import { METADATA_STORE } from '../storage/ports';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { tokenExpired, type ManagedVolume } from './managed-volume';

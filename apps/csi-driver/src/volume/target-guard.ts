@@ -5,7 +5,7 @@ import { parseCertificateChain } from '@spiffe-csi/crypto';
 import { DomainError } from '../domain-error';
 import { AtomicWriter } from '../storage/atomic-writer';
 import type { DataRoot } from '../storage/data-root';
-import { DATA_ROOT, MOUNTER } from '../storage/tokens';
+import { DATA_ROOT, MOUNTER } from '../storage/ports';
 import type { Mounter } from './ports';
 
 /**

@@ -4,9 +4,8 @@ import 'reflect-metadata';
 import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RENEWAL_TOKEN_KEY, type ManagedVolume } from './managed-volume';
-import {
-  DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, targetPathOf, waitFor, type TestDriver, type World,
-} from './testing/harness';
+import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, targetPathOf, type TestDriver, type World } from './testing/harness';
+import { eventually } from '../../../../test/support/eventually';
 
 describe('volume manager against hostile callers', () => {
   let world: World;
@@ -151,7 +150,7 @@ describe('volume manager against hostile callers', () => {
         .toContain('reason="metadata-unreadable"} 1');
       await driver.manager.unpublish('vol-1', victim.targetPath);
       await driver.renewer.renew('vol-1'); // after unpublish: nothing to retry
-      await waitFor(() => driver.renewer.nextAt('vol-1') === undefined);
+      await eventually(() => driver.renewer.nextAt('vol-1') === undefined);
     });
   });
 });

@@ -6,7 +6,7 @@ import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, type CertificateRequestGateway, type IssuanceEvents,
 } from '../issuance/ports';
 import { SvidIssuer } from '../issuance/svid-issuer';
-import { METADATA_STORE, SVID_WRITER } from '../storage/tokens';
+import { METADATA_STORE, SVID_WRITER } from '../storage/ports';
 import { issuanceTarget, type ManagedVolume } from './managed-volume';
 import { pruneOldRequests, type PruneScope } from './old-requests';
 import type { MetadataStore, SvidFileWriter } from './ports';

@@ -4,7 +4,8 @@ import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RENEWAL_TOKEN_KEY, type ManagedVolume } from './managed-volume';
-import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, waitFor, type TestDriver, type World } from './testing/harness';
+import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, type TestDriver, type World } from './testing/harness';
+import { eventually } from '../../../../test/support/eventually';
 
 describe('DefaultVolumeManager', () => {
   let world: World;
@@ -49,7 +50,7 @@ describe('DefaultVolumeManager', () => {
     world.backend.answer = 'none';
     const first = driver.manager.publish(publishRequest('vol-1'));
     const second = driver.manager.publish(publishRequest('vol-1'));
-    await waitFor(() => world.backend.created.length === 1);
+    await eventually(() => world.backend.created.length === 1);
     await new Promise((r) => setTimeout(r, 50));
     expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
     await world.backend.issue(`team-a/${world.backend.created[0].name}`);

@@ -6,7 +6,7 @@ import { DomainError } from '../domain-error';
 import { TOKEN_VERIFIER, type TokenVerifier } from '../issuance/ports';
 import { SvidIssuer } from '../issuance/svid-issuer';
 import { DataRootLostError, type DataRoot } from '../storage/data-root';
-import { DATA_ROOT, METADATA_STORE, MOUNTER } from '../storage/tokens';
+import { DATA_ROOT, METADATA_STORE, MOUNTER } from '../storage/ports';
 import { VolumeLayout } from '../storage/volume-layout';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';

@@ -1,11 +1,17 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { OPTIONS, type DriverOptions } from '@spiffe-csi/config';
+import { METRICS_REGISTRY } from '@spiffe-csi/observability';
+import { Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 
 /**
  * The driver's per-volume metrics (csi-lib's names, which the Go driver never exposed). Every
  * volume-labelled series is removed when the volume is unpublished, so cardinality follows the
  * number of mounted volumes on this node.
  */
+@Injectable()
 export class VolumeMetrics {
+  readonly registry: Registry;
+  private readonly node: string;
   private readonly issueRequests: Counter<'node' | 'volume'>;
   private readonly issueErrors: Counter<'node' | 'volume'>;
   private readonly managedVolumes: Gauge<'node'>;
@@ -16,10 +22,13 @@ export class VolumeMetrics {
   private readonly renewalsSkipped: Counter<'node' | 'reason'>;
 
   constructor(
-    readonly registry: Registry,
-    private readonly node: string,
+    @Inject(OPTIONS) options: Pick<DriverOptions, 'nodeId'>,
+    // Without ObservabilityModule (a test's module), prom-client's global registry.
+    @Optional() @Inject(METRICS_REGISTRY) registry?: Registry,
   ) {
-    const registers = [registry];
+    this.registry = registry ?? register;
+    this.node = options.nodeId;
+    const registers = [this.registry];
     this.issueRequests = new Counter({
       name: 'certmanager_csi_issue_requests_total',
       help: 'Issuance attempts (first issuance and renewals) per volume.',

@@ -9,7 +9,7 @@ import { FakeRequestBackend } from '../issuance/testing/fake-request-backend';
 import { TestCa } from '../issuance/testing/test-ca';
 import { StorageModule } from '../storage/storage.module';
 import { createInMemoryStorage, useInMemoryStorage } from '../storage/testing/in-memory-storage';
-import { SVID_READER } from '../storage/tokens';
+import { SVID_READER } from '../storage/ports';
 import type { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import { publishRequest, RecordedEvents } from './testing/harness';
 import { VOLUME_MANAGER, type VolumeManager } from './volume-manager';

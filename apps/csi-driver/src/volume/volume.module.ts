@@ -2,10 +2,7 @@ import {
   Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider,
 } from '@nestjs/common';
 import { LOGGER, OPTIONS, type DriverOptions } from '@spiffe-csi/config';
-import { KUBE_CONNECTION, KubeClientFactory, type KubeConnection } from '@spiffe-csi/kubernetes';
-import { METRICS_REGISTRY } from '@spiffe-csi/observability';
 import type { Logger } from 'pino';
-import { register, type Registry } from 'prom-client';
 import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { KubeCertificateRequestGateway, PodEventRecorder } from '../issuance/kube-request-gateway';
 import { KEY_SOURCE, KeyPool } from '../issuance/key-pool';
@@ -16,15 +13,13 @@ import { StaticIssuerSource } from '../issuance/static-issuer-source';
 import { ISSUANCE_SETTINGS, SvidIssuer, type IssuanceSettings } from '../issuance/svid-issuer';
 import type { BackoffOptions } from '../scheduler/backoff';
 import { nextRenewalTime } from '../scheduler/renewal-time';
-import { SCHEDULER } from '../scheduler/scheduler';
-import type { SvidFileReader } from '../storage/svid-files';
-import { METADATA_STORE, SVID_READER, SVID_WRITER } from '../storage/tokens';
-import { CaRotation } from './ca-rotation';
+import { METADATA_STORE } from '../storage/ports';
+import { CA_RETRY_DELAY_MS, CaRotation } from './ca-rotation';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { RENEWAL_BACKOFF, Renewer } from './renewer';
 import { resumeVolumes } from './resume';
-import type { MetadataStore, Scheduler, SvidFileWriter } from './ports';
+import type { MetadataStore } from './ports';
 import { TargetGuard } from './target-guard';
 import { RENEWAL_POLICY, VolumeIssuance, type RenewalPolicy } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
@@ -93,28 +88,12 @@ const defaults: Provider[] = [
     inject: [OPTIONS],
   },
   { provide: CA_BUNDLE_SOURCE, useFactory: () => new NoCaBundle() },
-  {
-    provide: CERTIFICATE_REQUEST_GATEWAY,
-    useFactory: (conn: KubeConnection, o: DriverOptions) => new KubeCertificateRequestGateway(conn, o.nodeId),
-    inject: [KUBE_CONNECTION, OPTIONS],
-  },
-  {
-    provide: TOKEN_VERIFIER,
-    useFactory: (conn: KubeConnection) => new KubeTokenVerifier(conn),
-    inject: [KUBE_CONNECTION],
-  },
-  {
-    provide: ISSUANCE_EVENTS,
-    useFactory: (kube: KubeClientFactory, o: DriverOptions) => new PodEventRecorder(kube.eventRecorder(o.csiDriverName)),
-    inject: [KubeClientFactory, OPTIONS],
-  },
-  {
-    provide: VolumeMetrics,
-    useFactory: (o: DriverOptions, registry?: Registry) => new VolumeMetrics(registry ?? register, o.nodeId),
-    inject: [OPTIONS, { token: METRICS_REGISTRY, optional: true }],
-  },
+  { provide: CERTIFICATE_REQUEST_GATEWAY, useClass: KubeCertificateRequestGateway },
+  { provide: TOKEN_VERIFIER, useClass: KubeTokenVerifier },
+  { provide: ISSUANCE_EVENTS, useClass: PodEventRecorder },
   { provide: RENEWAL_POLICY, useValue: ((notBefore, notAfter) => new Date(nextRenewalTime(notBefore, notAfter))) satisfies RenewalPolicy },
   { provide: RENEWAL_BACKOFF, useValue: {} satisfies BackoffOptions },
+  { provide: CA_RETRY_DELAY_MS, useValue: 5_000 }, // as the Go driver
   {
     provide: KEY_SOURCE,
     useFactory: (s: IssuanceSettings) => new KeyPool(s.keyAlgorithm, KEY_POOL_SIZE),
@@ -130,16 +109,8 @@ const defaults: Provider[] = [
   Renewer,
   TargetGuard,
   { provide: VOLUME_MANAGER, useClass: DefaultVolumeManager },
-  {
-    provide: CaRotation,
-    useFactory: (o: DriverOptions, source: CaBundleSource, store: MetadataStore, reader: SvidFileReader,
-      writer: SvidFileWriter, mutex: KeyedMutex, scheduler: Scheduler, logger: Logger) =>
-      new CaRotation({
-        source, store, reader, writer, mutex, scheduler, logger,
-        fileNames: { certificate: o.fileNameCertificate, key: o.fileNameKey, ca: o.fileNameCa },
-      }),
-    inject: [OPTIONS, CA_BUNDLE_SOURCE, METADATA_STORE, SVID_READER, SVID_WRITER, KeyedMutex, SCHEDULER, LOGGER],
-  },
+  VolumeMetrics,
+  CaRotation,
   VolumeResumeOnBoot,
   CaRotationLifecycle,
 ];

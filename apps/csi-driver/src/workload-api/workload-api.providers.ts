@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { ISSUANCE_EVENTS, type IssuanceEvents } from '../issuance/ports';
 import type { SvidFileReader } from '../storage/svid-files';
-import { METADATA_STORE, SVID_READER } from '../storage/tokens';
+import { METADATA_STORE, SVID_READER } from '../storage/ports';
 import { isIssued, type ManagedVolume } from '../volume/managed-volume';
 import type { MetadataStore } from '../volume/ports';
 import { warnVolumePod } from '../volume/volume-issuance';

@@ -1,6 +1,6 @@
 import type { TestingModuleBuilder } from '@nestjs/testing';
 import { DataRoot } from '../data-root';
-import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '../tokens';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_READER, SVID_WRITER } from '../ports';
 import { FakeMounter } from './fake-mounter';
 import { InMemoryMetadataStore } from './in-memory-metadata-store';
 import { InMemorySvidFiles } from './in-memory-svid-files';

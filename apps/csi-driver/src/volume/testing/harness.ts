@@ -116,11 +116,3 @@ export async function expectCsiError(promise: Promise<unknown>): Promise<CsiErro
   }
   throw new Error('expected a CsiError');
 }
-
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 8_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,3 +1,4 @@
+// The storage module's injection tokens: what the volume code asks Nest for (docs/module-contracts.md).
 export const METADATA_STORE = Symbol('METADATA_STORE');
 export const SVID_WRITER = Symbol('SVID_WRITER');
 export const SVID_READER = Symbol('SVID_READER');
