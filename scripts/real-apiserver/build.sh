@@ -43,9 +43,12 @@ EOF
   [ -n "$(source_version)" ] || skip "apt knows no source package '$SOURCE_PACKAGE' for $suite"
 }
 
-install_build_deps() {
+install_build_deps() { install_packages "${BUILD_DEPS[@]}"; }
+
+# Installs those of the named Debian packages that are missing (both real tiers use it).
+install_packages() {
   local missing=() pkg
-  for pkg in "${BUILD_DEPS[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if [ "${#missing[@]}" -gt 0 ]; then

@@ -16,17 +16,7 @@ cp_dir() { echo "$node_state/control-plane"; }
 run_dir() { echo "/run/csi-driver-spiffe-node"; }
 containerd_sock() { echo "$(run_dir)/containerd.sock"; }
 
-install_node_packages() {
-  local missing=() pkg
-  for pkg in "${NODE_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-  done
-  if [ "${#missing[@]}" -gt 0 ]; then
-    log "installing ${missing[*]}"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-      skip "could not install ${missing[*]}"
-  fi
-}
+install_node_packages() { install_packages "${NODE_PACKAGES[@]}"; }
 
 cgroup_hierarchies() {
   # v1 hierarchies mounted under /sys/fs/cgroup (the unified v2 mount is not used by runc here).

@@ -4,14 +4,12 @@
 // that signs with @peculiar/x509. Without root or apt the script exits 77 and every check skips,
 // saying why. `down` runs afterwards (and again from scripts/test-node.sh's trap on Ctrl-C).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestProject } from 'vitest/node';
-import { parse } from 'yaml';
+import { installCertificateRequestCrd } from '../real/crd';
 import { startCaIssuerSim } from '../kube-sim/ca-issuer';
 import { startAdmissionWebhook } from '../real/admission-webhook';
-import { readApiserverState, RealCluster, type Manifest } from '../real/cluster';
+import { readApiserverState, RealCluster } from '../real/cluster';
 import { signWithPeculiar } from './x509-signer';
 
 const ROOT = resolve(__dirname, '../..');
@@ -78,14 +76,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
-async function installCertificateRequestCrd(cluster: RealCluster): Promise<void> {
-  const crd = parse(readFileSync(join(ROOT, 'test/real/fixtures/certificaterequest-crd.yaml'), 'utf8')) as Manifest;
-  await cluster.apply(crd);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const res = await cluster.admin.request<{ resources?: { name: string }[] }>('GET', '/apis/cert-manager.io/v1');
-    if (res.status === 200 && res.body.resources?.some((r) => r.name === 'certificaterequests/status')) return;
-    await sleep(200);
-  }
-  throw new Error('the CertificateRequest CRD was not served in 30s');
-}

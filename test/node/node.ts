@@ -9,6 +9,7 @@ import { credentials, loadPackageDefinition, type ChannelCredentials } from '@gr
 import { loadSync } from '@grpc/proto-loader';
 import { inject } from 'vitest';
 import { CHART, helm } from '../chart/helm';
+import { grantWorkload } from '../real/chart-rbac';
 import { readApiserverState, RealCluster, type Manifest } from '../real/cluster';
 import { eventually } from '../support/eventually';
 
@@ -156,18 +157,8 @@ export function workloadPod(namespace: string, name: string, o: {
 /** A namespace with a ServiceAccount allowed only to create CertificateRequests (the examples' Role). */
 export async function workloadNamespace(cluster: RealCluster, prefix: string, serviceAccount = 'app', grant = true): Promise<string> {
   const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await cluster.createServiceAccount(namespace, serviceAccount);
-  if (grant) {
-    await cluster.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'create-certificaterequests', namespace },
-      rules: [{ apiGroups: ['cert-manager.io'], resources: ['certificaterequests'], verbs: ['create'] }],
-    });
-    await cluster.apply({
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: serviceAccount, namespace },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'create-certificaterequests' },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
-    });
-  }
+  if (grant) await grantWorkload(cluster, namespace, serviceAccount);
+  else await cluster.createServiceAccount(namespace, serviceAccount);
   await waitFor(`ServiceAccount ${namespace}/${serviceAccount}'s token Secret`, async () => {
     const sa = await cluster.must<{ secrets?: unknown[] }>('GET', `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}`);
     return (sa.secrets?.length ?? 0) > 0;

@@ -2,13 +2,11 @@
 // CertificateRequest CRD and the cert-manager webhook stand-in, and hand the state dir to the
 // suites. Without root or apt the script exits 77 and every suite skips, saying why.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestProject } from 'vitest/node';
-import { parse } from 'yaml';
+import { installCertificateRequestCrd } from './crd';
 import { startAdmissionWebhook } from './admission-webhook';
-import { readApiserverState, RealCluster, type Manifest } from './cluster';
+import { readApiserverState, RealCluster } from './cluster';
 
 const ROOT = resolve(__dirname, '../..');
 const SCRIPT = join(ROOT, 'scripts/real-apiserver.sh');
@@ -49,14 +47,3 @@ export default async function setup(project: TestProject): Promise<() => Promise
   };
 }
 
-async function installCertificateRequestCrd(cluster: RealCluster): Promise<void> {
-  const crd = parse(readFileSync(join(__dirname, 'fixtures/certificaterequest-crd.yaml'), 'utf8')) as Manifest;
-  await cluster.apply(crd);
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const res = await cluster.admin.request<{ resources?: { name: string }[] }>('GET', '/apis/cert-manager.io/v1');
-    if (res.status === 200 && res.body.resources?.some((r) => r.name === 'certificaterequests/status')) return;
-    await sleep(200);
-  }
-  throw new Error('the CertificateRequest CRD was not served in 30s');
-}
