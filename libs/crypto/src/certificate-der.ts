@@ -12,7 +12,7 @@ import {
   decodeSmallUnsigned,
   type Tlv,
 } from './der-reader';
-import { readBasicConstraints, readExtension } from './extension-der';
+import { readBasicConstraints, readExtendedKeyUsage, readExtension, readKeyUsage } from './extension-der';
 import { readTime } from './der-time';
 import { formatDistinguishedName } from './distinguished-name';
 import { decodeSubjectAltNames, type SubjectAltName } from './names';
@@ -26,12 +26,22 @@ export interface CertificateFields {
   serialNumber: string;
   issuer: string;
   subject: string;
+  /** The issuer and subject Names' exact DER: Go's chain building matches a parent by these bytes. */
+  issuerDer: Buffer;
+  subjectDer: Buffer;
   notBefore: Date;
   notAfter: Date;
   /** A copy of the SubjectPublicKeyInfo encoding. */
   spkiDer: Buffer;
   sans: SubjectAltName[];
   isCA: boolean;
+  /** The subject Name has no attributes (an SVID may leave it empty, then its SAN must be critical). */
+  subjectEmpty: boolean;
+  /** Every extension, in order, with its critical flag; the ones below are also decoded. */
+  extensions: { oid: string; critical: boolean }[];
+  keyUsage?: { critical: boolean; usages: string[] };
+  extendedKeyUsage?: string[];
+  basicConstraints?: { critical: boolean; ca: boolean; hasPathLength: boolean };
 }
 
 /** Context tags inside TBSCertificate. */
@@ -99,11 +109,31 @@ function readExtensions(buf: Uint8Array, explicit: Tlv, fields: CertificateField
   if (!list.hasMore()) throw new DerError('extensions is empty');
   const seen = new Set<string>();
   while (list.hasMore()) {
-    const { oid, value } = readExtension(buf, list.read(TAG.sequence, 'extension'));
+    const { oid, critical, value } = readExtension(buf, list.read(TAG.sequence, 'extension'));
     if (seen.has(oid)) throw new DerError(`extension ${oid} appears more than once`);
     seen.add(oid);
-    if (oid === OID.subjectAltName) fields.sans = decodeSubjectAltNames(value);
-    else if (oid === OID.basicConstraints) fields.isCA = readBasicConstraints(value).ca;
+    fields.extensions.push({ oid, critical });
+    readKnownExtension(oid, critical, value, fields);
+  }
+}
+
+/** Decodes the extensions the SVID rules judge (spiffe-checklists B4–B13); others are listed only. */
+function readKnownExtension(oid: string, critical: boolean, value: Uint8Array, fields: CertificateFields): void {
+  switch (oid) {
+    case OID.subjectAltName:
+      fields.sans = decodeSubjectAltNames(value);
+      return;
+    case OID.basicConstraints: {
+      const { ca, pathLength } = readBasicConstraints(value);
+      fields.isCA = ca;
+      fields.basicConstraints = { critical, ca, hasPathLength: pathLength !== undefined };
+      return;
+    }
+    case OID.keyUsage:
+      fields.keyUsage = { critical, usages: readKeyUsage(value) };
+      return;
+    case OID.extKeyUsage:
+      fields.extendedKeyUsage = readExtendedKeyUsage(value);
   }
 }
 
@@ -127,20 +157,26 @@ export function readCertificateDer(der: Uint8Array): CertificateFields {
   if (!sameAlgorithm(readAlgorithmIdentifier(tbs, 'signature'), signatureAlgorithm)) {
     throw new DerError('inner and outer signature algorithms differ');
   }
-  const issuer = formatDistinguishedName(der, tbs.read(TAG.sequence, 'issuer'), 'issuer');
+  const issuerTlv = tbs.read(TAG.sequence, 'issuer');
+  const issuer = formatDistinguishedName(der, issuerTlv, 'issuer');
   const { notBefore, notAfter } = readValidity(tbs);
-  const subject = formatDistinguishedName(der, tbs.read(TAG.sequence, 'subject'), 'subject');
+  const subjectTlv = tbs.read(TAG.sequence, 'subject');
+  const subject = formatDistinguishedName(der, subjectTlv, 'subject');
   const spki = tbs.read(TAG.sequence, 'subject public key info');
   const fields: CertificateFields = {
     version: version + 1,
     serialNumber,
     issuer,
     subject,
+    issuerDer: Buffer.from(tbs.encoding(issuerTlv)),
+    subjectDer: Buffer.from(tbs.encoding(subjectTlv)),
     notBefore,
     notAfter,
     spkiDer: Buffer.from(tbs.encoding(spki)),
     sans: [],
     isCA: false,
+    subjectEmpty: subjectTlv.end === subjectTlv.start,
+    extensions: [],
   };
   skipUniqueId(tbs, TBS_TAG.issuerUniqueId, 'issuerUniqueID', version);
   skipUniqueId(tbs, TBS_TAG.subjectUniqueId, 'subjectUniqueID', version);

@@ -22,6 +22,15 @@ export interface CertificateInfo {
   namedCurve?: string;
   /** Addition to the contract: SPKI DER, for key comparison without re-parsing. */
   spkiDer: Buffer;
+  /** The certificate's DER, and what the X.509-SVID rules judge (svid-rules.ts). */
+  der: Buffer;
+  issuerDer: Buffer;
+  subjectDer: Buffer;
+  subjectEmpty: boolean;
+  extensions: { oid: string; critical: boolean }[];
+  keyUsage?: { critical: boolean; usages: string[] };
+  extendedKeyUsage?: string[];
+  basicConstraints?: { critical: boolean; ca: boolean; hasPathLength: boolean };
 }
 
 function describeCertificate(pem: string, der: Buffer, index: number): CertificateInfo {
@@ -42,8 +51,16 @@ function describeCertificate(pem: string, der: Buffer, index: number): Certifica
       dnsSans: cert.sans.filter((s) => s.type === 'dns').map((s) => s.value),
       publicKeyAlgorithm: key.algorithm,
       spkiDer: cert.spkiDer,
+      der,
+      issuerDer: cert.issuerDer,
+      subjectDer: cert.subjectDer,
+      subjectEmpty: cert.subjectEmpty,
+      extensions: cert.extensions,
     };
     if (key.namedCurve) info.namedCurve = key.namedCurve;
+    if (cert.keyUsage) info.keyUsage = cert.keyUsage;
+    if (cert.extendedKeyUsage) info.extendedKeyUsage = cert.extendedKeyUsage;
+    if (cert.basicConstraints) info.basicConstraints = cert.basicConstraints;
     return info;
   } catch (cause) {
     // Anything the walk throws is a malformed certificate, never a crash of the caller.

@@ -8,7 +8,7 @@ import {
   derEnvelopeReason,
   type Tlv,
 } from './der-reader';
-import { readBasicConstraints, readExtension } from './extension-der';
+import { readBasicConstraints, readExtendedKeyUsage, readExtension, readKeyUsage } from './extension-der';
 import {
   decodeSubjectAltNames,
   describeName,
@@ -55,23 +55,6 @@ export interface CsrInfo {
 /** Real CSRs are 0.5–3 KiB; the cap bounds the work a hostile request can cause. */
 export const MAX_CSR_PEM_LENGTH = 64 * 1024;
 
-/** RFC 5280 bit order (bit 0 = most significant bit of the first byte). */
-const KEY_USAGE_NAMES = [
-  'digitalSignature',
-  'contentCommitment',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
-
-function keyUsageNames(bits: Uint8Array): string[] {
-  return KEY_USAGE_NAMES.filter((_, bit) => ((bits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
-}
-
 function decodeDer(pem: string): Buffer {
   let blocks;
   try {
@@ -88,22 +71,6 @@ function decodeDer(pem: string): Buffer {
   return blocks[0].der;
 }
 
-/** A single DER value filling all of `bytes` (an extension's OCTET STRING contents). */
-function whole(bytes: Uint8Array, tag: number, what: string): { r: DerReader; tlv: Tlv } {
-  const r = new DerReader(bytes);
-  const tlv = r.read(tag, what);
-  r.done(what);
-  return { r, tlv };
-}
-
-function readExtendedKeyUsage(value: Uint8Array): string[] {
-  const { r, tlv } = whole(value, TAG.sequence, 'extended key usage');
-  const oids = DerReader.of(r.buf, tlv);
-  const usages: string[] = [];
-  while (oids.hasMore()) usages.push(decodeOid(oids.contents(oids.read(TAG.oid, 'key purpose'))));
-  return usages;
-}
-
 function readKnownExtension(
   oid: string,
   critical: boolean,
@@ -114,11 +81,9 @@ function readKnownExtension(
     case OID.subjectAltName:
       info.sans = decodeSubjectAltNames(value);
       return;
-    case OID.keyUsage: {
-      const { r, tlv } = whole(value, TAG.bitString, 'key usage');
-      info.keyUsage = { critical, usages: keyUsageNames(decodeBitString(r.contents(tlv))) };
+    case OID.keyUsage:
+      info.keyUsage = { critical, usages: readKeyUsage(value) };
       return;
-    }
     case OID.extKeyUsage:
       info.extendedKeyUsage = readExtendedKeyUsage(value);
       return;

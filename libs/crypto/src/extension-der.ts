@@ -2,7 +2,7 @@
  * The two X.509 extension structures both the CSR inspector and the certificate reader decode;
  * one strict reading each, so a CSR and a certificate are held to the same DER rules.
  */
-import { DerReader, TAG, decodeBoolean, decodeOid, type Tlv } from './der-reader';
+import { DerReader, TAG, decodeBitString, decodeBoolean, decodeOid, type Tlv } from './der-reader';
 
 export interface RawExtension {
   oid: string;
@@ -38,4 +38,41 @@ export function readBasicConstraints(value: Uint8Array): { ca: boolean; pathLeng
   };
   if (pathLength) result.pathLength = fields.contents(pathLength);
   return result;
+}
+
+/** RFC 5280 bit order (bit 0 = most significant bit of the first byte). */
+const KEY_USAGE_NAMES = [
+  'digitalSignature',
+  'contentCommitment',
+  'keyEncipherment',
+  'dataEncipherment',
+  'keyAgreement',
+  'keyCertSign',
+  'cRLSign',
+  'encipherOnly',
+  'decipherOnly',
+] as const;
+
+/** A single DER value filling all of `bytes` (an extension's OCTET STRING contents). */
+function whole(bytes: Uint8Array, tag: number, what: string): { r: DerReader; tlv: Tlv } {
+  const r = new DerReader(bytes);
+  const tlv = r.read(tag, what);
+  r.done(what);
+  return { r, tlv };
+}
+
+/** keyUsage ::= BIT STRING; the names of the bits that are set. */
+export function readKeyUsage(value: Uint8Array): string[] {
+  const { r, tlv } = whole(value, TAG.bitString, 'key usage');
+  const bits = decodeBitString(r.contents(tlv));
+  return KEY_USAGE_NAMES.filter((_, bit) => ((bits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
+}
+
+/** extKeyUsage ::= SEQUENCE SIZE (1..MAX) OF KeyPurposeId; the OIDs in order. */
+export function readExtendedKeyUsage(value: Uint8Array): string[] {
+  const { r, tlv } = whole(value, TAG.sequence, 'extended key usage');
+  const oids = DerReader.of(r.buf, tlv);
+  const usages: string[] = [];
+  while (oids.hasMore()) usages.push(decodeOid(oids.contents(oids.read(TAG.oid, 'key purpose'))));
+  return usages;
 }
