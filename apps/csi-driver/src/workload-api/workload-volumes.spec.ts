@@ -44,7 +44,7 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     bundle = new FixedBundle();
     warnings = [];
     volumes = new WorkloadVolumes({
-      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' },
+      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt', credentials: '', bundle: '' },
       reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
       open: (path, gid) => WorkloadApiServer.open(path, gid),
       warnPod: (_meta, reason) => warnings.push(reason),
