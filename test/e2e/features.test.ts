@@ -3,6 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, sym
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PodVolume } from './kubelet';
+import { publishOnceBundleRead } from './source-bundle';
 import { IS_ROOT, startStack, type Stack } from './stack';
 import { eventually } from '../support/eventually';
 
@@ -48,9 +50,7 @@ describe.skipIf(!IS_ROOT)('driver features: CA bundle, fs-group, file names, ann
     secret.write(stack.issuer.caPem);
   }, 120_000);
 
-  /** kubelet retries a publish; the first ones fail (B14) until the driver's watcher has read the bundle. */
-  const publish = (volume: ReturnType<Stack['pod']>) =>
-    eventually(() => stack.publish(volume).then(() => true), 20_000, 'a publish once the CA bundle is read');
+  const publish = (volume: PodVolume) => publishOnceBundleRead(stack, volume);
   afterAll(async () => {
     await stack?.stop();
     rmSync(secretDir, { recursive: true, force: true });

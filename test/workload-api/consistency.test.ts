@@ -5,13 +5,13 @@
 // Pod reads it, through a read-only bind of the volume, and judged with node:crypto only.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile, readlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkloadClient, type StreamReader, type X509SvidMessage } from '../../apps/csi-driver/src/workload-api/testing/workload-client';
-import { IS_ROOT, startStack, type Stack } from '../e2e/stack';
+import { publishOnceBundleRead, startStackWithSourceBundle, type SourceBundleFile } from '../e2e/source-bundle';
+import { IS_ROOT, type Stack } from '../e2e/stack';
 import { eventually } from '../support/eventually';
 import { mountPodView, type PodView } from './pod-view';
 
@@ -53,28 +53,14 @@ function disagreements(files: Record<string, string>, message: X509SvidMessage):
 
 describe.skipIf(!IS_ROOT)('files, credentials.pem, bundle.spiffe and the Workload API agree', () => {
   let stack: Stack;
-  let dir: string;
-  let bundlePath: string;
-  let podView: PodView | undefined;
-  let client: WorkloadClient | undefined;
-  const writeBundle = (contents: string) => {
-    writeFileSync(`${bundlePath}.tmp`, contents);
-    renameSync(`${bundlePath}.tmp`, bundlePath);
-  };
+  let bundle: SourceBundleFile;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wl-consistency-'));
-    bundlePath = join(dir, 'ca.crt');
-    writeFileSync(bundlePath, 'placeholder');
     // 6 s certificates: a renewal about every 4 s.
-    stack = await startStack({ certDurationMs: 6_000, driverArgs: [`--source-ca-bundle=${bundlePath}`] });
-    writeBundle(stack.issuer.caPem);
+    ({ stack, bundle } = await startStackWithSourceBundle({ certDurationMs: 6_000 }));
   }, 120_000);
   afterAll(async () => {
-    client?.close();
-    podView?.release();
     await stack?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** The next message on `stream` after which every delivery agrees with it. */
@@ -91,30 +77,34 @@ describe.skipIf(!IS_ROOT)('files, credentials.pem, bundle.spiffe and the Workloa
 
   it('on the first issuance, after renewals and after a CA change', async () => {
     const volume = stack.pod({ namespace: 'sandbox', serviceAccount: 'consistent' });
-    await eventually(() => stack.publish(volume).then(() => true), 20_000, 'a publish once the bundle is read');
-    podView = mountPodView(volume.targetPath);
-    client = new WorkloadClient(podView.socket);
-    const stream = client.fetchX509Svid();
+    await publishOnceBundleRead(stack, volume);
+    const podView = mountPodView(volume.targetPath);
+    const client = new WorkloadClient(podView.socket);
+    try {
+      const stream = client.fetchX509Svid();
+      const first = await agreeing(stream, podView);
+      const renewed = await agreeing(stream, podView);
+      expect(renewed.svids[0].x509_svid.equals(first.svids[0].x509_svid)).toBe(false);
 
-    const first = await agreeing(stream, podView);
-    const renewed = await agreeing(stream, podView);
-    expect(renewed.svids[0].x509_svid.equals(first.svids[0].x509_svid)).toBe(false);
-
-    // A CA change: the issuer's CA plus another one. Files and stream follow it together.
-    const dirOther = join(dir, 'other');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=other CA',
-      '-keyout', `${dirOther}.key`, '-out', `${dirOther}.pem`], { stdio: 'ignore' });
-    writeBundle(stack.issuer.caPem + readFileSync(`${dirOther}.pem`, 'utf8'));
-    const bothCas = Buffer.concat([new X509Certificate(stack.issuer.caPem).raw, new X509Certificate(readFileSync(`${dirOther}.pem`)).raw]);
-    const afterCa = await eventually(async () => {
-      const message = await agreeing(stream, podView!);
-      return message.svids[0].bundle.equals(bothCas) && message;
-    }, 30_000, 'the new bundle on the stream and in the files');
-    expect(JSON.parse(readFileSync(join(podView.dir, 'bundle.spiffe'), 'utf8')).keys.map((k: { kty: string }) => k.kty)).toEqual(['EC', 'RSA']);
-    // And they keep agreeing across the next renewal.
-    const next = await agreeing(stream, podView);
-    expect(next.svids[0].bundle.equals(afterCa.svids[0].bundle)).toBe(true);
-    stream.cancel();
+      // A CA change: the issuer's CA plus another one. Files and stream follow it together.
+      const other = join(bundle.dir, 'other');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=other CA',
+        '-keyout', `${other}.key`, '-out', `${other}.pem`], { stdio: 'ignore' });
+      bundle.write(stack.issuer.caPem + readFileSync(`${other}.pem`, 'utf8'));
+      const bothCas = Buffer.concat([new X509Certificate(stack.issuer.caPem).raw, new X509Certificate(readFileSync(`${other}.pem`)).raw]);
+      const afterCa = await eventually(async () => {
+        const message = await agreeing(stream, podView);
+        return message.svids[0].bundle.equals(bothCas) && message;
+      }, 30_000, 'the new bundle on the stream and in the files');
+      expect(JSON.parse(readFileSync(join(podView.dir, 'bundle.spiffe'), 'utf8')).keys.map((k: { kty: string }) => k.kty)).toEqual(['EC', 'RSA']);
+      // And they keep agreeing across the next renewal.
+      const next = await agreeing(stream, podView);
+      expect(next.svids[0].bundle.equals(afterCa.svids[0].bundle)).toBe(true);
+      stream.cancel();
+    } finally {
+      client.close();
+      podView.release();
+    }
   }, 90_000);
 
   it('a reader of credentials.pem racing renewals always sees a key that matches its certificate', async () => {

@@ -12,14 +12,12 @@ import {
   decodeSmallUnsigned,
   type Tlv,
 } from './der-reader';
-import { readBasicConstraints, readExtendedKeyUsage, readExtension, readKeyUsage } from './extension-der';
+import { readExtension, readKnownExtension, type KnownExtensions } from './extension-der';
 import { readTime } from './der-time';
 import { formatDistinguishedName } from './distinguished-name';
-import { decodeSubjectAltNames, type SubjectAltName } from './names';
-import { OID } from './oids';
 import { readAlgorithmIdentifier, type AlgorithmIdentifier } from './public-key';
 
-export interface CertificateFields {
+export interface CertificateFields extends KnownExtensions {
   /** Version number as written in the certificate: 1, 2 or 3. */
   version: number;
   /** Lower-case hex of the INTEGER, without the sign-padding 00 (as @peculiar/x509 gave it). */
@@ -33,15 +31,11 @@ export interface CertificateFields {
   notAfter: Date;
   /** A copy of the SubjectPublicKeyInfo encoding. */
   spkiDer: Buffer;
-  sans: SubjectAltName[];
   isCA: boolean;
   /** The subject Name has no attributes (an SVID may leave it empty, then its SAN must be critical). */
   subjectEmpty: boolean;
-  /** Every extension, in order, with its critical flag; the ones below are also decoded. */
+  /** Every extension, in order, with its critical flag; the KnownExtensions are also decoded. */
   extensions: { oid: string; critical: boolean }[];
-  keyUsage?: { critical: boolean; usages: string[] };
-  extendedKeyUsage?: string[];
-  basicConstraints?: { critical: boolean; ca: boolean; hasPathLength: boolean };
 }
 
 /** Context tags inside TBSCertificate. */
@@ -115,26 +109,7 @@ function readExtensions(buf: Uint8Array, explicit: Tlv, fields: CertificateField
     fields.extensions.push({ oid, critical });
     readKnownExtension(oid, critical, value, fields);
   }
-}
-
-/** Decodes the extensions the SVID rules judge (spiffe-checklists B4–B13); others are listed only. */
-function readKnownExtension(oid: string, critical: boolean, value: Uint8Array, fields: CertificateFields): void {
-  switch (oid) {
-    case OID.subjectAltName:
-      fields.sans = decodeSubjectAltNames(value);
-      return;
-    case OID.basicConstraints: {
-      const { ca, pathLength } = readBasicConstraints(value);
-      fields.isCA = ca;
-      fields.basicConstraints = { critical, ca, hasPathLength: pathLength !== undefined };
-      return;
-    }
-    case OID.keyUsage:
-      fields.keyUsage = { critical, usages: readKeyUsage(value) };
-      return;
-    case OID.extKeyUsage:
-      fields.extendedKeyUsage = readExtendedKeyUsage(value);
-  }
+  fields.isCA = fields.basicConstraints?.ca ?? false;
 }
 
 /*

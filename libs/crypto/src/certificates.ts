@@ -1,5 +1,5 @@
 import { timingSafeEqual, type KeyObject } from 'node:crypto';
-import { readCertificateDer } from './certificate-der';
+import { readCertificateDer, type CertificateFields } from './certificate-der';
 import { DerError, derEnvelopeReason } from './der-reader';
 import { decodePemBlocks } from './pem';
 import { describeSpki, loadSpki, spkiDerOf } from './public-key';
@@ -8,29 +8,17 @@ export class CertificateParseError extends Error {
   override readonly name = 'CertificateParseError';
 }
 
-export interface CertificateInfo {
+/**
+ * One certificate as the driver reports it: the reader's fields (CertificateFields, with the
+ * SANs split by type and no version) plus the PEM, the DER and the public key's description.
+ */
+export interface CertificateInfo extends Omit<CertificateFields, 'version' | 'sans'> {
   pem: string;
-  subject: string;
-  issuer: string;
-  serialNumber: string;
-  notBefore: Date;
-  notAfter: Date;
-  isCA: boolean;
+  der: Buffer;
   uriSans: string[];
   dnsSans: string[];
   publicKeyAlgorithm: string;
   namedCurve?: string;
-  /** Addition to the contract: SPKI DER, for key comparison without re-parsing. */
-  spkiDer: Buffer;
-  /** The certificate's DER, and what the X.509-SVID rules judge (svid-rules.ts). */
-  der: Buffer;
-  issuerDer: Buffer;
-  subjectDer: Buffer;
-  subjectEmpty: boolean;
-  extensions: { oid: string; critical: boolean }[];
-  keyUsage?: { critical: boolean; usages: string[] };
-  extendedKeyUsage?: string[];
-  basicConstraints?: { critical: boolean; ca: boolean; hasPathLength: boolean };
 }
 
 function describeCertificate(pem: string, der: Buffer, index: number): CertificateInfo {
@@ -39,28 +27,16 @@ function describeCertificate(pem: string, der: Buffer, index: number): Certifica
   try {
     const cert = readCertificateDer(der);
     const key = describeSpki(cert.spkiDer);
+    const { version: _version, sans, ...fields } = cert;
     const info: CertificateInfo = {
+      ...fields,
       pem,
-      subject: cert.subject,
-      issuer: cert.issuer,
-      serialNumber: cert.serialNumber,
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
-      isCA: cert.isCA,
-      uriSans: cert.sans.filter((s) => s.type === 'uri').map((s) => s.value),
-      dnsSans: cert.sans.filter((s) => s.type === 'dns').map((s) => s.value),
-      publicKeyAlgorithm: key.algorithm,
-      spkiDer: cert.spkiDer,
       der,
-      issuerDer: cert.issuerDer,
-      subjectDer: cert.subjectDer,
-      subjectEmpty: cert.subjectEmpty,
-      extensions: cert.extensions,
+      uriSans: sans.filter((s) => s.type === 'uri').map((s) => s.value),
+      dnsSans: sans.filter((s) => s.type === 'dns').map((s) => s.value),
+      publicKeyAlgorithm: key.algorithm,
     };
     if (key.namedCurve) info.namedCurve = key.namedCurve;
-    if (cert.keyUsage) info.keyUsage = cert.keyUsage;
-    if (cert.extendedKeyUsage) info.extendedKeyUsage = cert.extendedKeyUsage;
-    if (cert.basicConstraints) info.basicConstraints = cert.basicConstraints;
     return info;
   } catch (cause) {
     // Anything the walk throws is a malformed certificate, never a crash of the caller.

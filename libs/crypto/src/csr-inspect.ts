@@ -4,13 +4,11 @@ import {
   TAG,
   decodeBitString,
   decodeOid,
-  decodeSmallUnsigned,
   derEnvelopeReason,
   type Tlv,
 } from './der-reader';
-import { readBasicConstraints, readExtendedKeyUsage, readExtension, readKeyUsage } from './extension-der';
+import { readExtension, readKnownExtension } from './extension-der';
 import {
-  decodeSubjectAltNames,
   describeName,
   type NameAttribute,
   type SubjectAltName,
@@ -69,31 +67,6 @@ function decodeDer(pem: string): Buffer {
     throw new CsrParseError('PEM block is not a CERTIFICATE REQUEST');
   }
   return blocks[0].der;
-}
-
-function readKnownExtension(
-  oid: string,
-  critical: boolean,
-  value: Uint8Array,
-  info: CsrInfo,
-): void {
-  switch (oid) {
-    case OID.subjectAltName:
-      info.sans = decodeSubjectAltNames(value);
-      return;
-    case OID.keyUsage:
-      info.keyUsage = { critical, usages: readKeyUsage(value) };
-      return;
-    case OID.extKeyUsage:
-      info.extendedKeyUsage = readExtendedKeyUsage(value);
-      return;
-    case OID.basicConstraints: {
-      const { ca, pathLength } = readBasicConstraints(value);
-      info.basicConstraints = { critical, ca };
-      if (pathLength) info.basicConstraints.pathLength = decodeSmallUnsigned(pathLength);
-      return;
-    }
-  }
 }
 
 function readExtensionRequest(buf: Uint8Array, extensions: Tlv, info: CsrInfo): void {

@@ -2,7 +2,9 @@
  * The two X.509 extension structures both the CSR inspector and the certificate reader decode;
  * one strict reading each, so a CSR and a certificate are held to the same DER rules.
  */
-import { DerReader, TAG, decodeBitString, decodeBoolean, decodeOid, type Tlv } from './der-reader';
+import { DerReader, TAG, decodeBitString, decodeBoolean, decodeOid, decodeSmallUnsigned, type Tlv } from './der-reader';
+import { decodeSubjectAltNames, type SubjectAltName } from './names';
+import { OID } from './oids';
 
 export interface RawExtension {
   oid: string;
@@ -75,4 +77,32 @@ export function readExtendedKeyUsage(value: Uint8Array): string[] {
   const usages: string[] = [];
   while (oids.hasMore()) usages.push(decodeOid(oids.contents(oids.read(TAG.oid, 'key purpose'))));
   return usages;
+}
+
+/** The extensions a CSR's request and a certificate both decode; every other one is only listed. */
+export interface KnownExtensions {
+  sans: SubjectAltName[];
+  keyUsage?: { critical: boolean; usages: string[] };
+  extendedKeyUsage?: string[];
+  basicConstraints?: { critical: boolean; ca: boolean; pathLength?: number };
+}
+
+/** Decodes `value` into `into` when `oid` is one of the KnownExtensions. */
+export function readKnownExtension(oid: string, critical: boolean, value: Uint8Array, into: KnownExtensions): void {
+  switch (oid) {
+    case OID.subjectAltName:
+      into.sans = decodeSubjectAltNames(value);
+      return;
+    case OID.keyUsage:
+      into.keyUsage = { critical, usages: readKeyUsage(value) };
+      return;
+    case OID.extKeyUsage:
+      into.extendedKeyUsage = readExtendedKeyUsage(value);
+      return;
+    case OID.basicConstraints: {
+      const { ca, pathLength } = readBasicConstraints(value);
+      into.basicConstraints = { critical, ca };
+      if (pathLength) into.basicConstraints.pathLength = decodeSmallUnsigned(pathLength);
+    }
+  }
 }

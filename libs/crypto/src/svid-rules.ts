@@ -47,7 +47,7 @@ function subjectViolation(leaf: CertificateInfo): SvidViolation | undefined {
 /** B5, B6: a leaf is no CA and sets no path length. */
 function constraintsViolation(leaf: CertificateInfo): SvidViolation | undefined {
   if (leaf.isCA) return violation('B5', 'the leaf is a CA certificate (basicConstraints cA is true)');
-  if (leaf.basicConstraints?.hasPathLength) return violation('B6', 'the leaf sets a basicConstraints pathLenConstraint');
+  if (leaf.basicConstraints?.pathLength !== undefined) return violation('B6', 'the leaf sets a basicConstraints pathLenConstraint');
   return undefined;
 }
 
