@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDriverOptions } from '@spiffe-csi/config';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { find, KubeManifest, validateManifest } from './k8s-schema';
 import { CHART, helm, helmRun, render } from './helm';
@@ -125,13 +127,14 @@ describe('Helm chart', () => {
     const objs = render({
       'app.driver.volumeFileName.cert': 'svid.pem', 'app.driver.volumeFileName.key': 'svid_key.pem',
       'app.driver.volumeFileName.ca': 'bundle.pem', 'app.driver.sourceCABundle': '/ca/ca.crt',
+      'app.driver.volumeFileName.credentials': 'svid_credentials.pem', 'app.driver.volumeFileName.bundle': 'td.spiffe',
       'app.driver.csiDataDir': '/run/spiffe-csi', 'app.driver.livenessProbe.port': '9999',
       'app.runtimeIssuanceConfigMap': 'rt-issuer', 'app.extraCertificateRequestAnnotations': 'a=b\\,c=d',
     }, 'spiffe-system');
     const args = driver(objs).args ?? [];
     expect(args).toEqual(expect.arrayContaining([
       '--file-name-certificate=svid.pem', '--file-name-key=svid_key.pem', '--file-name-ca=bundle.pem',
-      '--source-ca-bundle=/ca/ca.crt', '--data-root=/csi-data-dir', '--node-id=$(NODE_ID)',
+      '--file-name-credentials=svid_credentials.pem', '--file-name-bundle=td.spiffe', '--source-ca-bundle=/ca/ca.crt', '--data-root=/csi-data-dir', '--node-id=$(NODE_ID)',
       '--endpoint=$(CSI_ENDPOINT)', '--runtime-issuance-config-map-name=rt-issuer',
       '--runtime-issuance-config-map-namespace=spiffe-system', '--extra-certificate-request-annotations=a=b,c=d',
     ]));
@@ -144,6 +147,25 @@ describe('Helm chart', () => {
     expect(driver(objs).securityContext?.privileged).toBe(true);
     expect(container(ds, 'liveness-probe').args).toContain('--health-port=9999');
     expect(container(ds, 'node-driver-registrar').image).toMatch(/^registry\.k8s\.io\/sig-storage\/csi-node-driver-registrar:v\d/);
+  });
+
+  it('writes credentials.pem and bundle.spiffe by default; an empty name turns one off, and the driver accepts what is rendered', () => {
+    const flags = (objs: KubeManifest[]) => (driver(objs).args ?? []).filter((a) => /^--file-name-/.test(a));
+    expect(flags(render())).toEqual([
+      '--file-name-certificate=tls.crt', '--file-name-key=tls.key', '--file-name-ca=ca.crt',
+      '--file-name-credentials=credentials.pem', '--file-name-bundle=bundle.spiffe',
+    ]);
+    const off = flags(render({ 'app.driver.volumeFileName.credentials': '', 'app.driver.volumeFileName.bundle': '' }));
+    expect(off).toEqual(expect.arrayContaining(['--file-name-credentials=', '--file-name-bundle=']));
+    const options = parseDriverOptions(['--node-id=n', '--endpoint=unix:///csi/csi.sock', ...off], {});
+    expect([options.fileNameCredentials, options.fileNameBundle]).toEqual(['', '']);
+    // A Go chart values file names only cert, key and ca: it still renders, with both new files on.
+    const goValues = join(mkdtempSync(join(tmpdir(), 'chart-go-')), 'values.yaml');
+    writeFileSync(goValues, 'app:\n  driver:\n    volumeFileName:\n      cert: svid.pem\n      key: svid_key.pem\n      ca: svid_bundle.pem\n');
+    const { status, output } = helmRun(['template', 'csi-driver-spiffe', CHART, '-f', goValues]);
+    expect(status).toBe(0);
+    expect(output).toContain('--file-name-certificate=svid.pem');
+    expect(output).toContain('--file-name-credentials=credentials.pem');
   });
 
   it('takes kubelet\'s root dir from app.driver.kubeletRootDir everywhere, and tells the driver', () => {

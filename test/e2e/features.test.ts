@@ -1,7 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PodVolume } from './kubelet';
+import { publishOnceBundleRead } from './source-bundle';
 import { IS_ROOT, startStack, type Stack } from './stack';
 import { eventually } from '../support/eventually';
 
@@ -26,10 +29,16 @@ describe.skipIf(!IS_ROOT)('driver features: CA bundle, fs-group, file names, ann
   let stack: Stack;
   let secretDir: string;
   let secret: ProjectedSecret;
+  let otherCa: string;
   beforeAll(async () => {
     secretDir = mkdtempSync(join(tmpdir(), 'spiffe-ca-secret-'));
     secret = new ProjectedSecret(secretDir);
-    secret.write('-----BEGIN CERTIFICATE-----\nROOT-ONE\n-----END CERTIFICATE-----\n');
+    // Another CA, from the openssl CLI: the first bundle (before the issuer's CA is known) and the
+    // one added by the rotation.
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+      '-subj', '/CN=next CA', '-keyout', join(secretDir, 'other.key'), '-out', join(secretDir, 'other.pem')], { stdio: 'ignore' });
+    otherCa = readFileSync(join(secretDir, 'other.pem'), 'utf8');
+    secret.write(otherCa);
     stack = await startStack({
       driverArgs: [
         `--source-ca-bundle=${secret.path}`,
@@ -37,7 +46,11 @@ describe.skipIf(!IS_ROOT)('driver features: CA bundle, fs-group, file names, ann
         '--extra-certificate-request-annotations=team=payments,cost-centre=42',
       ],
     });
+    // The SVIDs must verify against the source bundle (X.509-SVID rule B14): it holds the issuer's CA.
+    secret.write(stack.issuer.caPem);
   }, 120_000);
+
+  const publish = (volume: PodVolume) => publishOnceBundleRead(stack, volume);
   afterAll(async () => {
     await stack?.stop();
     rmSync(secretDir, { recursive: true, force: true });
@@ -46,19 +59,21 @@ describe.skipIf(!IS_ROOT)('driver features: CA bundle, fs-group, file names, ann
   it('writes the configured file names, the CA bundle, and rewrites it in every volume on rotation', async () => {
     const a = stack.pod({ namespace: 'sandbox', serviceAccount: 'ca-a' });
     const b = stack.pod({ namespace: 'sandbox', serviceAccount: 'ca-b' });
-    await stack.publish(a);
-    await stack.publish(b);
+    await publish(a);
+    await publish(b);
     for (const v of [a, b]) {
-      expect(readFileSync(join(v.targetPath, 'bundle.pem'), 'utf8')).toContain('ROOT-ONE');
+      expect(readFileSync(join(v.targetPath, 'bundle.pem'), 'utf8')).toBe(stack.issuer.caPem);
+      expect(JSON.parse(readFileSync(join(v.targetPath, 'bundle.spiffe'), 'utf8')).keys).toHaveLength(1);
       expect(statSync(join(v.targetPath, 'svid_key.pem')).isFile()).toBe(true);
       expect(statSync(join(v.targetPath, 'svid.pem')).isFile()).toBe(true);
     }
     const keyBefore = readFileSync(join(a.targetPath, 'svid_key.pem'), 'utf8');
 
-    secret.write('-----BEGIN CERTIFICATE-----\nROOT-TWO\n-----END CERTIFICATE-----\n');
+    secret.write(stack.issuer.caPem + otherCa); // a rotation's first step: the next CA is trusted too
     for (const v of [a, b]) {
       await eventually(() =>
-        readFileSync(join(v.targetPath, 'bundle.pem'), 'utf8').includes('ROOT-TWO') ? true : undefined);
+        readFileSync(join(v.targetPath, 'bundle.pem'), 'utf8').includes(otherCa) ? true : undefined);
+      expect(JSON.parse(readFileSync(join(v.targetPath, 'bundle.spiffe'), 'utf8')).keys).toHaveLength(2);
     }
     // Rotation of the CA alone keeps the SVID: same key beside the new bundle.
     expect(readFileSync(join(a.targetPath, 'svid_key.pem'), 'utf8')).toBe(keyBefore);
@@ -71,7 +86,7 @@ describe.skipIf(!IS_ROOT)('driver features: CA bundle, fs-group, file names, ann
       volumeAttributes: { 'spiffe.csi.cert-manager.io/fs-group': '1541' } });
     const byMountGroup = stack.pod({ namespace: 'sandbox', serviceAccount: 'fsgroup-pod', fsGroup: 3000 });
     const none = stack.pod({ namespace: 'sandbox', serviceAccount: 'fsgroup-none' });
-    for (const v of [byAttribute, byMountGroup, none]) await stack.publish(v);
+    for (const v of [byAttribute, byMountGroup, none]) await publish(v);
     const owner = (v: typeof none) => {
       const st = statSync(join(v.targetPath, 'svid_key.pem'));
       return { gid: st.gid, mode: st.mode & 0o777 };
@@ -84,7 +99,7 @@ describe.skipIf(!IS_ROOT)('driver features: CA bundle, fs-group, file names, ann
 
   it('annotates requests with the identity and the extra annotations, labels them, and owns them by the Pod', async () => {
     const volume = stack.pod({ namespace: 'sandbox', serviceAccount: 'annotated' });
-    await stack.publish(volume);
+    await publish(volume);
     const request = (stack.sim.store.list('certificaterequests') as unknown as {
       metadata: { annotations: Record<string, string>; labels: Record<string, string>;
         ownerReferences: { kind: string; name: string; uid: string }[] };

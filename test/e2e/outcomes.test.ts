@@ -19,6 +19,7 @@ describe.skipIf(!IS_ROOT)('issuance outcomes surface as CSI errors and leave not
   afterEach(() => {
     stack.issuer.setMode('sign');
     stack.issuer.setDelay(0);
+    stack.issuer.setUsageOverride(undefined);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -39,6 +40,24 @@ describe.skipIf(!IS_ROOT)('issuance outcomes surface as CSI errors and leave not
     // The Event is recorded in the background, after the error has gone back to kubelet.
     const events = () => stack.sim.store.list('events') as unknown as { reason: string; type: string; involvedObject: { name: string } }[];
     await eventually(() => events().some((e) => e.involvedObject.name === volume.pod.name && e.type === 'Warning') || undefined);
+  });
+
+  it('an issued leaf that breaks an SVID rule → no files, no mount, no socket, an Event naming the rule; a good issuer heals it', async () => {
+    stack.issuer.setUsageOverride(['key encipherment', 'server auth', 'client auth']); // no digitalSignature
+    const volume = stack.pod({ namespace: 'sandbox', serviceAccount: 'bad-leaf' });
+    const failure = await failureOf(stack.publish(volume));
+    expect(failure.code).toBe(13);
+    expect(failure.details).toMatch(/^B8: keyUsage lacks digitalSignature \(certificate request sandbox\//);
+    expect(leftovers(volume.volumeId, volume.targetPath)).toEqual({ volumeDir: false, mounted: false });
+    const events = () => stack.sim.store.list('events') as unknown as { reason: string; message: string; involvedObject: { name: string } }[];
+    const event = await eventually(() => events().find((e) => e.involvedObject.name === volume.pod.name && e.reason === 'SvidRejected'));
+    expect(event.message).toMatch(/^B8: keyUsage lacks digitalSignature/);
+
+    // The issuance counts as failed: kubelet's retry makes a new request, which a fixed issuer serves.
+    stack.issuer.setUsageOverride(undefined);
+    await stack.publish(volume);
+    expect(readdirSync(volume.targetPath)).toEqual(expect.arrayContaining(['tls.crt', 'credentials.pem', 'bundle.spiffe']));
+    await stack.unpublish(volume);
   });
 
   it('no answer in --issuance-timeout → DEADLINE_EXCEEDED; kubelet\'s retries resume the same request', async () => {

@@ -28,7 +28,8 @@ describe('driver end to end: kube-sim + CA issuer + approver + driver over the C
     await stack.publish(volume);
 
     const files = readdirSync(volume.targetPath).filter((f) => !f.startsWith('..')).sort();
-    expect(files).toEqual(['tls.crt', 'tls.key', 'workload.sock']); // the socket: the volume's Workload API
+    // No --source-ca-bundle, so no ca.crt; the SPIFFE bundle comes from status.ca. The socket is the Workload API.
+    expect(files).toEqual(['bundle.spiffe', 'credentials.pem', 'tls.crt', 'tls.key', 'workload.sock']);
     const cert = readFileSync(join(volume.targetPath, 'tls.crt'), 'utf8');
     const key = readFileSync(join(volume.targetPath, 'tls.key'), 'utf8');
     const [leaf] = parseCertificateChain(cert);

@@ -36,6 +36,12 @@ export interface CaIssuerSim {
   setMode(mode: IssuerMode): void;
   setDelay(ms: number): void;
   setCertDuration(ms: number | undefined): void;
+  /**
+   * Sign with these cert-manager usages instead of the request's (undefined: the request's), like
+   * an issuer that ignores spec.usages: e.g. ['key encipherment'] makes leaves without
+   * digitalSignature, which the driver must refuse (X.509-SVID rule B8).
+   */
+  setUsageOverride(usages: string[] | undefined): void;
   /** Requests this issuer has finished, by outcome; counted by the time the status is visible. */
   stats(): { issued: number; denied: number; failed: number };
   stop(): Promise<void>;
@@ -67,6 +73,7 @@ export async function startCaIssuerSim(o: CaIssuerSimOptions): Promise<CaIssuerS
     setMode: (mode) => (controller.mode = mode),
     setDelay: (ms) => (controller.delayMs = ms),
     setCertDuration: (ms) => (controller.certDurationMs = ms),
+    setUsageOverride: (usages) => (controller.usageOverride = usages),
     stats: () => ({ ...controller.counts }),
     stop: () => controller.stop(),
   };
@@ -76,6 +83,7 @@ class CaIssuerController {
   mode: IssuerMode;
   delayMs: number;
   certDurationMs?: number;
+  usageOverride?: string[];
   readonly counts = { issued: 0, denied: 0, failed: 0 };
   private readonly client: PlainKubeClient;
   private readonly inFlight = new Set<string>();
@@ -188,7 +196,8 @@ class CaIssuerController {
     }
     if (this.mode === 'fail') return { counter: 'failed', ready: ['False', 'Failed', 'simulated issuer failure'], failure: true };
     try {
-      const leaf = await (this.o.signer ?? signRequest)(this.ca, cr.spec, this.certDurationMs);
+      const spec = this.usageOverride ? { ...cr.spec, usages: this.usageOverride } : cr.spec;
+      const leaf = await (this.o.signer ?? signRequest)(this.ca, spec, this.certDurationMs);
       return {
         counter: 'issued', ready: ['True', 'Issued', 'Certificate fetched from issuer successfully'], failure: false,
         certificate: Buffer.from(leaf).toString('base64'), ca: Buffer.from(this.ca.certPem).toString('base64'),

@@ -6,7 +6,7 @@ import { decodePemBlocks } from '@spiffe-csi/crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signRequest, type SignInput } from './ca-signer';
 import { certificateSubject, csrParts } from './x509-parts';
-import { createSelfSignedCa, type CertificateAuthority } from './x509-util';
+import { createSelfSignedCa, loadCa, type CertificateAuthority } from './x509-util';
 
 // Every issued certificate is judged by the openssl CLI, not by the code that wrote it.
 let dir: string;
@@ -46,6 +46,15 @@ function extensionsOf(text: string): Record<string, { critical: boolean; value: 
 /** The DER of an extension's value, as `openssl asn1parse` dumps it (upper-case hex). */
 function extensionValueHex(pem: string, name: string): string | undefined {
   return openssl('asn1parse', '-in', save(pem)).match(new RegExp(`:X509v3 ${name}\\s*\\n(?:.*BOOLEAN.*\\n)?.*\\[HEX DUMP\\]:([0-9A-F]+)`))?.[1];
+}
+
+/** A certificate's issuer or subject Name DER, cut out at the offsets `openssl asn1parse` reports. */
+function nameDer(pem: string, which: 'issuer' | 'subject'): Buffer {
+  const der = derOf(pem);
+  // TBSCertificate's children (depth 2): version, serial, signature, issuer, validity, subject, ...
+  const children = [...openssl('asn1parse', '-in', save(pem)).matchAll(/^ *(\d+):d=2 +hl= *(\d+) +l= *(\d+)/gm)];
+  const [, offset, header, length] = children[which === 'issuer' ? 3 : 5];
+  return der.subarray(Number(offset), Number(offset) + Number(header) + Number(length));
 }
 
 /** Signs, checks the chain with `openssl verify`, and returns the `-text` dump and the PEM. */
@@ -127,6 +136,23 @@ describe('signRequest', () => {
       value: 'Non Repudiation, Data Encipherment, Key Agreement, CRL Sign, Encipher Only, Decipher Only',
     });
     expect(all['Extended Key Usage']).toEqual({ critical: false, value: 'E-mail Protection, OCSP Signing' });
+  });
+
+  it('copies the CA certificate\'s subject DER verbatim as the issuer (Go matches parents by these bytes)', async () => {
+    // An openssl-made CA whose subject uses PrintableString (string_mask=default) and a
+    // multi-valued RDN: anything that re-encodes the name instead of copying it changes the bytes.
+    const key = join(dir, 'bytes-ca.key');
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', key);
+    const cnf = save('[req]\ndistinguished_name=dn\nstring_mask=default\n[dn]\n');
+    const caCert = join(dir, 'bytes-ca.pem');
+    openssl('req', '-x509', '-new', '-key', key, '-config', cnf, '-multivalue-rdn', '-subj', '/C=DE/O=Example+OU=PKI/CN=Bytes CA',
+      '-days', '1', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-out', caCert);
+    const authority = await loadCa(readFileSync(caCert, 'utf8'), readFileSync(key, 'utf8'));
+    expect(openssl('asn1parse', '-in', caCert)).toMatch(/PRINTABLESTRING +:Bytes CA/);
+
+    const { pem } = await issue({ request: request(csr('prime256v1', '/', 'critical,URI:spiffe://cluster.local/ns/a/sa/b')) }, authority);
+    expect(nameDer(pem, 'issuer').equals(nameDer(readFileSync(caCert, 'utf8'), 'subject'))).toBe(true);
+    expect(openssl('verify', '-x509_strict', '-CAfile', caCert, save(pem))).toContain(': OK');
   });
 
   it('caps notAfter at the CA expiry and switches to GeneralizedTime from 2050 (RFC 5280)', async () => {

@@ -2,53 +2,44 @@
 // open streams when the mounted bundle changes, and never served beside an SVID it does not verify.
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitDer, WorkloadClient } from '../../apps/csi-driver/src/workload-api/testing/workload-client';
 import { eventually } from '../support/eventually';
-import { IS_ROOT, startStack, type Stack } from '../e2e/stack';
+import { publishOnceBundleRead, startStackWithSourceBundle, type SourceBundleFile } from '../e2e/source-bundle';
+import { IS_ROOT, type Stack } from '../e2e/stack';
 import { mountPodView, type PodView } from './pod-view';
 
 const fingerprints = (der: Buffer): string[] => splitDer(der).map((c) => c.fingerprint256);
 
 describe.skipIf(!IS_ROOT)('Workload API trust bundle from --source-ca-bundle', () => {
   let stack: Stack;
-  let dir: string;
-  let bundlePath: string;
+  let bundle: SourceBundleFile;
   let strangerPem: string;
   let podView: PodView | undefined;
   let client: WorkloadClient | undefined;
-  const writeBundle = (contents: string) => {
-    writeFileSync(`${bundlePath}.tmp`, contents);
-    renameSync(`${bundlePath}.tmp`, bundlePath);
-  };
+  const writeBundle = (contents: string) => bundle.write(contents);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'wl-ca-'));
-    bundlePath = join(dir, 'ca.crt');
+    ({ stack, bundle } = await startStackWithSourceBundle());
     // A CA that signed nothing of ours, made by the openssl CLI.
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-      '-subj', '/CN=stranger', '-keyout', join(dir, 'stranger.key'), '-out', join(dir, 'stranger.pem')], { stdio: 'ignore' });
-    strangerPem = readFileSync(join(dir, 'stranger.pem'), 'utf8');
-    writeFileSync(bundlePath, 'placeholder');
-    stack = await startStack({ driverArgs: [`--source-ca-bundle=${bundlePath}`] });
-    writeBundle(stack.issuer.caPem);
+      '-subj', '/CN=stranger', '-keyout', join(bundle.dir, 'stranger.key'), '-out', join(bundle.dir, 'stranger.pem')], { stdio: 'ignore' });
+    strangerPem = readFileSync(join(bundle.dir, 'stranger.pem'), 'utf8');
   }, 120_000);
   afterAll(async () => {
     client?.close();
     podView?.release();
     await stack?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('pushes a changed bundle to open streams, and refuses a bundle the SVID does not verify against', async () => {
     const volume = stack.pod({ namespace: 'sandbox', serviceAccount: 'wl-ca' });
     const issuerCa = new X509Certificate(stack.issuer.caPem).fingerprint256;
     const stranger = new X509Certificate(strangerPem).fingerprint256;
-    await stack.publish(volume);
+    await publishOnceBundleRead(stack, volume);
     podView = mountPodView(volume.targetPath);
     client = new WorkloadClient(podView.socket);
     // The watcher may not have seen the issuer's CA yet: wait until it is what is served.
@@ -70,7 +61,7 @@ describe.skipIf(!IS_ROOT)('Workload API trust bundle from --source-ca-bundle', (
     const events = () => stack.sim.store.list('events') as unknown as { reason: string; involvedObject: { name: string } }[];
     await eventually(() => events().some((e) => e.reason === 'WorkloadApiSvidRefused' && e.involvedObject.name === volume.pod.name) || undefined);
     await expect(client.fetchX509Svid().next()).rejects.toMatchObject({ code: status.UNAVAILABLE,
-      details: expect.stringMatching(/does not verify against the trust bundle/) });
+      details: expect.stringMatching(/^B17: the leaf is signed neither by the next chain certificate nor by a certificate of the trust bundle/) });
     expect(svids.pending).toBe(0); // the open stream kept the last good pair
   }, 60_000);
 });

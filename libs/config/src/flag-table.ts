@@ -206,6 +206,20 @@ export const FLAGS: readonly FlagSpec[] = [
     description: 'file name of the CA bundle in each volume',
   },
   {
+    name: 'file-name-credentials',
+    type: 'string',
+    apps: DRIVER,
+    description:
+      'file name of the private key followed by the certificate chain, one PEM file swapped with the others (empty: not written)',
+  },
+  {
+    name: 'file-name-bundle',
+    type: 'string',
+    apps: DRIVER,
+    description:
+      'file name of the trust bundle in SPIFFE bundle format (JWKS), written when a bundle is known (empty: not written)',
+  },
+  {
     name: 'source-ca-bundle',
     type: 'optional-string',
     apps: DRIVER,

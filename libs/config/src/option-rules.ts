@@ -90,17 +90,31 @@ export const distinctFileName =
     );
   };
 
+/** Every file the driver writes in a volume, in flag order: each name must differ from the earlier ones. */
+const VOLUME_FILES = [
+  { property: 'fileNameCertificate', flag: 'file-name-certificate' },
+  { property: 'fileNameKey', flag: 'file-name-key' },
+  { property: 'fileNameCa', flag: 'file-name-ca' },
+  { property: 'fileNameCredentials', flag: 'file-name-credentials' },
+  { property: 'fileNameBundle', flag: 'file-name-bundle' },
+];
+
+/** The files after the first three, which may be turned off: empty disables; else a name no earlier file uses. */
+export const optionalFileName =
+  (property: string) =>
+  (value: unknown, options: Options): string | null => {
+    if (value === '') return null;
+    const earlier = VOLUME_FILES.slice(0, VOLUME_FILES.findIndex((f) => f.property === property));
+    return distinctFileName(...earlier.filter((f) => options[f.property] !== ''))(value, options);
+  };
+
 /** Bytes left for the socket's name: a unix socket path holds 108 bytes, a short dir comes first. */
 const MAX_SOCKET_NAME_BYTES = 64;
 
 /** The Workload API socket's name in each volume: empty disables it; else a name no file uses. */
 export function optionalSocketName(value: unknown, options: Options): string | null {
   if (value === '') return null;
-  const problem = distinctFileName(
-    { property: 'fileNameCertificate', flag: 'file-name-certificate' },
-    { property: 'fileNameKey', flag: 'file-name-key' },
-    { property: 'fileNameCa', flag: 'file-name-ca' },
-  )(value, options);
+  const problem = distinctFileName(...VOLUME_FILES.filter((f) => options[f.property] !== ''))(value, options);
   if (problem) return problem;
   return Buffer.byteLength(value as string) > MAX_SOCKET_NAME_BYTES ? `must be at most ${MAX_SOCKET_NAME_BYTES} bytes` : null;
 }

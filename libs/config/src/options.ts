@@ -18,6 +18,7 @@ import {
   isBoolean,
   issuerNameProblem,
   keyAlgorithmProblem,
+  optionalFileName,
   logLevelProblem,
   nonEmpty,
   optionalSocketName,
@@ -88,6 +89,10 @@ export class DriverOptions extends CommonOptions {
     ),
   )
   fileNameCa = 'ca.crt';
+  /** Key then chain in one PEM, swapped with the others (no torn reads); empty disables it. */
+  @Check(optionalFileName('fileNameCredentials')) fileNameCredentials = 'credentials.pem';
+  /** The trust bundle as a SPIFFE bundle (JWKS); empty disables it. */
+  @Check(optionalFileName('fileNameBundle')) fileNameBundle = 'bundle.spiffe';
   @IsOptional() @Check(filePath) sourceCaBundle?: string = undefined;
   // The socket sits beside the files in the volume: its name must not be one of theirs.
   @Check(optionalSocketName) workloadApiSocketName = 'workload.sock';

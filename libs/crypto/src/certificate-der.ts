@@ -12,26 +12,30 @@ import {
   decodeSmallUnsigned,
   type Tlv,
 } from './der-reader';
-import { readBasicConstraints, readExtension } from './extension-der';
+import { readExtension, readKnownExtension, type KnownExtensions } from './extension-der';
 import { readTime } from './der-time';
 import { formatDistinguishedName } from './distinguished-name';
-import { decodeSubjectAltNames, type SubjectAltName } from './names';
-import { OID } from './oids';
 import { readAlgorithmIdentifier, type AlgorithmIdentifier } from './public-key';
 
-export interface CertificateFields {
+export interface CertificateFields extends KnownExtensions {
   /** Version number as written in the certificate: 1, 2 or 3. */
   version: number;
   /** Lower-case hex of the INTEGER, without the sign-padding 00 (as @peculiar/x509 gave it). */
   serialNumber: string;
   issuer: string;
   subject: string;
+  /** The issuer and subject Names' exact DER: Go's chain building matches a parent by these bytes. */
+  issuerDer: Buffer;
+  subjectDer: Buffer;
   notBefore: Date;
   notAfter: Date;
   /** A copy of the SubjectPublicKeyInfo encoding. */
   spkiDer: Buffer;
-  sans: SubjectAltName[];
   isCA: boolean;
+  /** The subject Name has no attributes (an SVID may leave it empty, then its SAN must be critical). */
+  subjectEmpty: boolean;
+  /** Every extension, in order, with its critical flag; the KnownExtensions are also decoded. */
+  extensions: { oid: string; critical: boolean }[];
 }
 
 /** Context tags inside TBSCertificate. */
@@ -99,12 +103,13 @@ function readExtensions(buf: Uint8Array, explicit: Tlv, fields: CertificateField
   if (!list.hasMore()) throw new DerError('extensions is empty');
   const seen = new Set<string>();
   while (list.hasMore()) {
-    const { oid, value } = readExtension(buf, list.read(TAG.sequence, 'extension'));
+    const { oid, critical, value } = readExtension(buf, list.read(TAG.sequence, 'extension'));
     if (seen.has(oid)) throw new DerError(`extension ${oid} appears more than once`);
     seen.add(oid);
-    if (oid === OID.subjectAltName) fields.sans = decodeSubjectAltNames(value);
-    else if (oid === OID.basicConstraints) fields.isCA = readBasicConstraints(value).ca;
+    fields.extensions.push({ oid, critical });
+    readKnownExtension(oid, critical, value, fields);
   }
+  fields.isCA = fields.basicConstraints?.ca ?? false;
 }
 
 /*
@@ -127,20 +132,26 @@ export function readCertificateDer(der: Uint8Array): CertificateFields {
   if (!sameAlgorithm(readAlgorithmIdentifier(tbs, 'signature'), signatureAlgorithm)) {
     throw new DerError('inner and outer signature algorithms differ');
   }
-  const issuer = formatDistinguishedName(der, tbs.read(TAG.sequence, 'issuer'), 'issuer');
+  const issuerTlv = tbs.read(TAG.sequence, 'issuer');
+  const issuer = formatDistinguishedName(der, issuerTlv, 'issuer');
   const { notBefore, notAfter } = readValidity(tbs);
-  const subject = formatDistinguishedName(der, tbs.read(TAG.sequence, 'subject'), 'subject');
+  const subjectTlv = tbs.read(TAG.sequence, 'subject');
+  const subject = formatDistinguishedName(der, subjectTlv, 'subject');
   const spki = tbs.read(TAG.sequence, 'subject public key info');
   const fields: CertificateFields = {
     version: version + 1,
     serialNumber,
     issuer,
     subject,
+    issuerDer: Buffer.from(tbs.encoding(issuerTlv)),
+    subjectDer: Buffer.from(tbs.encoding(subjectTlv)),
     notBefore,
     notAfter,
     spkiDer: Buffer.from(tbs.encoding(spki)),
     sans: [],
     isCA: false,
+    subjectEmpty: subjectTlv.end === subjectTlv.start,
+    extensions: [],
   };
   skipUniqueId(tbs, TBS_TAG.issuerUniqueId, 'issuerUniqueID', version);
   skipUniqueId(tbs, TBS_TAG.subjectUniqueId, 'subjectUniqueID', version);

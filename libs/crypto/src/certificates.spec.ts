@@ -4,7 +4,6 @@ import { CertificateParseError, parseCertificateChain, publicKeyMatches } from '
 import { createSpiffeCsr } from './csr-create';
 import { generateKey, type GeneratedKey } from './keys';
 import { splitPemChain } from './pem';
-import { verifyIssuedSvid } from './svid-verify';
 
 const ID = 'spiffe://cluster.local/ns/team-a/sa/web';
 const ws = new OpensslWorkspace();
@@ -147,56 +146,5 @@ describe('publicKeyMatches', () => {
     expect(publicKeyMatches(caPem, key.privateKey)).toBe(false);
     expect(publicKeyMatches(caPem, ws.read('ca.key'))).toBe(true);
     expect(publicKeyMatches('garbage', key.privateKey)).toBe(false);
-  });
-});
-
-describe('verifyIssuedSvid', () => {
-  it('accepts a correct SVID and returns the parsed chain', async () => {
-    const chainPem = (await issue('ok', SVID_EXT)) + caPem;
-    const result = verifyIssuedSvid({ chainPem, privateKey: key.privateKey, spiffeId: ID });
-    expect(result.ok).toBe(true);
-    if (result.ok) {
-      expect(result.leaf.uriSans).toEqual([ID]);
-      expect(result.chain).toHaveLength(2);
-    }
-  });
-
-  it('rejects another key, another ID, a CA leaf, two URI SANs, and times outside validity', async () => {
-    const chainPem = (await issue('v', SVID_EXT)) + caPem;
-    const verify = (o: Partial<Parameters<typeof verifyIssuedSvid>[0]>) => {
-      const r = verifyIssuedSvid({ chainPem, privateKey: key.privateKey, spiffeId: ID, ...o });
-      return r.ok ? 'ok' : r.reason;
-    };
-    const [leaf] = parseCertificateChain(chainPem);
-
-    expect(verify({ privateKey: (await generateKey('ecdsa-p384')).privateKey })).toMatch(
-      /does not match the private key/,
-    );
-    expect(verify({ spiffeId: 'spiffe://cluster.local/ns/team-a/sa/other' })).toMatch(
-      /does not equal/,
-    );
-    expect(verify({ now: new Date(leaf.notBefore.getTime() - 1000) })).toMatch(/not valid before/);
-    expect(verify({ now: new Date(leaf.notAfter.getTime() + 1000) })).toMatch(/expired/);
-    expect(verify({ now: leaf.notAfter })).toBe('ok');
-    expect(verify({ chainPem: caPem + chainPem })).toMatch(/does not match the private key/);
-    // The known-SPKI shortcut only ever accepts equal bytes; anything else is decided by the keys.
-    expect(verify({ spkiDer: key.spkiDer })).toBe('ok');
-    expect(verify({ spkiDer: (await generateKey('ecdsa-p256')).spkiDer })).toBe('ok');
-    expect(verify({ chainPem: caPem + chainPem, spkiDer: key.spkiDer })).toMatch(/does not match/);
-    expect(verify({ chainPem: 'not a chain' })).toMatch(/no CERTIFICATE PEM block/);
-
-    const caLeaf = await issue('ca-leaf', [
-      `subjectAltName=URI:${ID}`,
-      'basicConstraints=critical,CA:TRUE',
-    ]);
-    expect(verify({ chainPem: caLeaf })).toMatch(/is a CA certificate/);
-
-    const twoUris = await issue('two-uris', [
-      `subjectAltName=URI:${ID},URI:spiffe://cluster.local/x`,
-    ]);
-    expect(verify({ chainPem: twoUris })).toMatch(/exactly one URI SAN, found 2/);
-
-    const noUri = await issue('no-uri', ['subjectAltName=DNS:web']);
-    expect(verify({ chainPem: noUri })).toMatch(/exactly one URI SAN, found 0/);
   });
 });

@@ -1,5 +1,5 @@
 import { timingSafeEqual, type KeyObject } from 'node:crypto';
-import { readCertificateDer } from './certificate-der';
+import { readCertificateDer, type CertificateFields } from './certificate-der';
 import { DerError, derEnvelopeReason } from './der-reader';
 import { decodePemBlocks } from './pem';
 import { describeSpki, loadSpki, spkiDerOf } from './public-key';
@@ -8,20 +8,17 @@ export class CertificateParseError extends Error {
   override readonly name = 'CertificateParseError';
 }
 
-export interface CertificateInfo {
+/**
+ * One certificate as the driver reports it: the reader's fields (CertificateFields, with the
+ * SANs split by type and no version) plus the PEM, the DER and the public key's description.
+ */
+export interface CertificateInfo extends Omit<CertificateFields, 'version' | 'sans'> {
   pem: string;
-  subject: string;
-  issuer: string;
-  serialNumber: string;
-  notBefore: Date;
-  notAfter: Date;
-  isCA: boolean;
+  der: Buffer;
   uriSans: string[];
   dnsSans: string[];
   publicKeyAlgorithm: string;
   namedCurve?: string;
-  /** Addition to the contract: SPKI DER, for key comparison without re-parsing. */
-  spkiDer: Buffer;
 }
 
 function describeCertificate(pem: string, der: Buffer, index: number): CertificateInfo {
@@ -30,18 +27,14 @@ function describeCertificate(pem: string, der: Buffer, index: number): Certifica
   try {
     const cert = readCertificateDer(der);
     const key = describeSpki(cert.spkiDer);
+    const { version: _version, sans, ...fields } = cert;
     const info: CertificateInfo = {
+      ...fields,
       pem,
-      subject: cert.subject,
-      issuer: cert.issuer,
-      serialNumber: cert.serialNumber,
-      notBefore: cert.notBefore,
-      notAfter: cert.notAfter,
-      isCA: cert.isCA,
-      uriSans: cert.sans.filter((s) => s.type === 'uri').map((s) => s.value),
-      dnsSans: cert.sans.filter((s) => s.type === 'dns').map((s) => s.value),
+      der,
+      uriSans: sans.filter((s) => s.type === 'uri').map((s) => s.value),
+      dnsSans: sans.filter((s) => s.type === 'dns').map((s) => s.value),
       publicKeyAlgorithm: key.algorithm,
-      spkiDer: cert.spkiDer,
     };
     if (key.namedCurve) info.namedCurve = key.namedCurve;
     return info;

@@ -4,13 +4,11 @@ import {
   TAG,
   decodeBitString,
   decodeOid,
-  decodeSmallUnsigned,
   derEnvelopeReason,
   type Tlv,
 } from './der-reader';
-import { readBasicConstraints, readExtension } from './extension-der';
+import { readExtension, readKnownExtension } from './extension-der';
 import {
-  decodeSubjectAltNames,
   describeName,
   type NameAttribute,
   type SubjectAltName,
@@ -55,23 +53,6 @@ export interface CsrInfo {
 /** Real CSRs are 0.5–3 KiB; the cap bounds the work a hostile request can cause. */
 export const MAX_CSR_PEM_LENGTH = 64 * 1024;
 
-/** RFC 5280 bit order (bit 0 = most significant bit of the first byte). */
-const KEY_USAGE_NAMES = [
-  'digitalSignature',
-  'contentCommitment',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
-
-function keyUsageNames(bits: Uint8Array): string[] {
-  return KEY_USAGE_NAMES.filter((_, bit) => ((bits[bit >> 3] ?? 0) & (0x80 >> (bit & 7))) !== 0);
-}
-
 function decodeDer(pem: string): Buffer {
   let blocks;
   try {
@@ -86,49 +67,6 @@ function decodeDer(pem: string): Buffer {
     throw new CsrParseError('PEM block is not a CERTIFICATE REQUEST');
   }
   return blocks[0].der;
-}
-
-/** A single DER value filling all of `bytes` (an extension's OCTET STRING contents). */
-function whole(bytes: Uint8Array, tag: number, what: string): { r: DerReader; tlv: Tlv } {
-  const r = new DerReader(bytes);
-  const tlv = r.read(tag, what);
-  r.done(what);
-  return { r, tlv };
-}
-
-function readExtendedKeyUsage(value: Uint8Array): string[] {
-  const { r, tlv } = whole(value, TAG.sequence, 'extended key usage');
-  const oids = DerReader.of(r.buf, tlv);
-  const usages: string[] = [];
-  while (oids.hasMore()) usages.push(decodeOid(oids.contents(oids.read(TAG.oid, 'key purpose'))));
-  return usages;
-}
-
-function readKnownExtension(
-  oid: string,
-  critical: boolean,
-  value: Uint8Array,
-  info: CsrInfo,
-): void {
-  switch (oid) {
-    case OID.subjectAltName:
-      info.sans = decodeSubjectAltNames(value);
-      return;
-    case OID.keyUsage: {
-      const { r, tlv } = whole(value, TAG.bitString, 'key usage');
-      info.keyUsage = { critical, usages: keyUsageNames(decodeBitString(r.contents(tlv))) };
-      return;
-    }
-    case OID.extKeyUsage:
-      info.extendedKeyUsage = readExtendedKeyUsage(value);
-      return;
-    case OID.basicConstraints: {
-      const { ca, pathLength } = readBasicConstraints(value);
-      info.basicConstraints = { critical, ca };
-      if (pathLength) info.basicConstraints.pathLength = decodeSmallUnsigned(pathLength);
-      return;
-    }
-  }
 }
 
 function readExtensionRequest(buf: Uint8Array, extensions: Tlv, info: CsrInfo): void {

@@ -7,4 +7,4 @@ export * from './public-key';
 export * from './csr-create';
 export * from './csr-inspect';
 export * from './certificates';
-export * from './svid-verify';
+export * from './svid-validate';

@@ -1,3 +1,4 @@
 export * from './spiffe-id';
 export * from './service-account';
 export * from './service-account-token';
+export * from './spiffe-bundle';

@@ -95,15 +95,28 @@ describe('SvidIssuer', () => {
   });
 
   it.each([
-    ['other-key', /key/i],
-    ['wrong-uri', /spiffe:\/\/cluster.local\/ns\/other\/sa\/intruder|URI/i],
-    ['ca-cert', /CA/],
-  ] as const)('refuses a certificate with tampering %s', async (tamper, reason) => {
+    ['other-key', /^B16: the leaf's public key does not match the private key/],
+    ['wrong-uri', /^B1: .*spiffe:\/\/cluster.local\/ns\/other\/sa\/intruder/],
+    ['ca-cert', /^B5: the leaf is a CA certificate/],
+    ['no-digital-signature', /^B8: keyUsage lacks digitalSignature \(certificate request team-a\/.*neither written nor served/],
+  ] as const)('refuses a certificate with tampering %s, naming the rule, and forgets the request', async (tamper, reason) => {
     backend.tamper = tamper;
     const error = await expectCsiError(issuer.issue(target));
     expect(error.code).toBe(status.INTERNAL);
     expect(error.message).toMatch(reason);
     expect(pending.size()).toBe(0);
+  });
+
+  it('checks the chain against --source-ca-bundle when set (it wins over status.ca), else against status.ca', async () => {
+    const svid = await issuer.issue(target);
+    expect(svid.validated.bundlePem).toBe(svid.caPem);
+    const stranger = Buffer.from((await TestCa.create()).pem);
+    const withSource = new SvidIssuer(
+      { nodeId: 'node-1', keyAlgorithm: 'ecdsa-p256', duration: '1h', issuanceTimeoutMs: 2_000, extraAnnotations: {} },
+      backend, new StaticIssuerSource({ name: 'ca' }), pending, logger, undefined,
+      { current: () => stranger, onChange: () => () => undefined });
+    const error = await expectCsiError(withSource.issue(target));
+    expect(error.message).toMatch(/^B14: the chain does not verify against the trust bundle of its trust domain/);
   });
 
   it('fails clearly without an active issuer, before creating anything', async () => {

@@ -1,9 +1,10 @@
 import {
-  createSpiffeCsr, verifyIssuedSvid, type GeneratedKey, type KeyAlgorithm,
+  createSpiffeCsr, validateX509Svid, type GeneratedKey, type KeyAlgorithm, type ValidatedX509Svid,
 } from '@spiffe-csi/crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
+import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { DomainError, type DomainErrorKind } from '../domain-error';
 import { KEY_SOURCE, onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
@@ -39,6 +40,18 @@ export interface IssuedSvid {
   notAfter: Date;
   requestName: string; // namespace/name
   caPem?: string; // the request's status.ca: the issuer's CA, when it reports one
+  /** What passed the X.509-SVID rules: the files and the Workload API are built from this alone. */
+  validated: ValidatedX509Svid;
+}
+
+/**
+ * The issued SVID breaks an X.509-SVID rule: a failed issuance (retried like any other), never
+ * written or served. The message starts with the rule, e.g. "B8: keyUsage lacks digitalSignature".
+ */
+export class SvidRejectedError extends DomainError {
+  constructor(readonly rule: string, message: string) {
+    super('internal', message);
+  }
 }
 
 /**
@@ -56,6 +69,8 @@ export class SvidIssuer {
     private readonly pending: PendingRequests,
     @Inject(LOGGER) private readonly logger: Logger,
     @Optional() @Inject(KEY_SOURCE) keys?: KeySource,
+    /** --source-ca-bundle; without it the request's status.ca is the bundle the SVID must verify to. */
+    @Optional() @Inject(CA_BUNDLE_SOURCE) private readonly caBundle: CaBundleSource = new NoCaBundle(),
   ) {
     this.keys = keys ?? onDemandKeys(settings.keyAlgorithm);
   }
@@ -76,18 +91,24 @@ export class SvidIssuer {
     if (result.state === 'failed') {
       throw new DomainError('unavailable', `certificate request ${name} failed: ${result.message}`);
     }
-    const verified = verifyIssuedSvid({ chainPem: result.certificate, privateKey: key.privateKey, spkiDer: key.spkiDer, spiffeId: target.spiffeId });
-    if (!verified.ok) {
-      throw new DomainError('internal', `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
+    const checked = validateX509Svid({
+      chainPem: result.certificate, keyPem: key.privateKeyPem, spkiDer: key.spkiDer, spiffeId: target.spiffeId,
+      bundlePem: this.caBundle.current()?.toString('utf8') ?? result.ca,
+    });
+    if (!checked.ok) {
+      throw new SvidRejectedError(checked.violation.rule,
+        `${checked.message} (certificate request ${name}; the SVID is neither written nor served)`);
     }
-    this.logger.info({ volumeId: target.volumeId, request: name, notAfter: verified.leaf.notAfter }, 'certificate issued');
+    const validated = checked.svid;
+    this.logger.info({ volumeId: target.volumeId, request: name, notAfter: validated.notAfter }, 'certificate issued');
     return {
       chainPem: result.certificate,
       privateKeyPem: key.privateKeyPem,
-      notBefore: verified.leaf.notBefore,
-      notAfter: verified.leaf.notAfter,
+      notBefore: validated.notBefore,
+      notAfter: validated.notAfter,
       requestName: name,
       ...(result.ca ? { caPem: result.ca } : {}),
+      validated,
     };
   }
 

@@ -47,7 +47,9 @@ describe('CaRotation', () => {
         await files.write(id, f, gid);
       },
     };
-    const fileNames = { fileNameCertificate: 'tls.crt', fileNameKey: 'tls.key', fileNameCa: 'ca.crt' };
+    const fileNames = {
+      fileNameCertificate: 'tls.crt', fileNameKey: 'tls.key', fileNameCa: 'ca.crt', fileNameCredentials: 'credentials.pem', fileNameBundle: 'bundle.spiffe',
+    };
     const retryMs = 20;
     const rotation = new CaRotation(
       fileNames, source, store, files, writer, new KeyedMutex(), scheduler, pino({ level: 'silent' }), retryMs,
@@ -59,6 +61,7 @@ describe('CaRotation', () => {
     const after = await files.read('issued');
     expect(after['tls.crt'].toString()).toBe('CERT');
     expect(after['tls.key'].toString()).toBe('KEY');
+    expect(after['credentials.pem'].toString()).toBe('KEY\nCERT');
     expect(files.gidOf('issued')).toBe(2000);
     expect(await files.read('fresh')).toEqual({});
 

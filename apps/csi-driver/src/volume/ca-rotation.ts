@@ -7,14 +7,15 @@ import { METADATA_STORE, SVID_READER, SVID_WRITER } from '../storage/ports';
 import type { SvidFileReader } from '../storage/svid-files';
 import { KeyedMutex } from './keyed-mutex';
 import type { MetadataStore, SvidFileWriter } from './ports';
-import type { SvidFileNames } from './volume-issuance';
+import { svidFileNames, svidPayload, type SvidFileNames } from './svid-payload';
 
 /** How long a failed CA rewrite waits before it is tried again, ms (5 s, as the Go driver). */
 export const CA_RETRY_DELAY_MS = Symbol('CA_RETRY_DELAY_MS');
 
 /**
- * When the CA bundle changes, rewrites every issued volume's file set with the new CA next to its
- * current certificate and key (one atomic swap, so readers never see a mixed set). Volumes whose
+ * When the CA bundle changes, rewrites every issued volume's file set with the new CA file and
+ * SPIFFE bundle next to its current certificate, key and credential file (one atomic swap, so
+ * readers never see a mixed set); the Workload API re-checks the SVID against the new bundle. Volumes whose
  * CA file already matches are left alone; failures retry through the Scheduler.
  */
 @Injectable()
@@ -22,7 +23,8 @@ export class CaRotation {
   private readonly fileNames: SvidFileNames;
 
   constructor(
-    @Inject(OPTIONS) options: Pick<DriverOptions, 'fileNameCertificate' | 'fileNameKey' | 'fileNameCa'>,
+    @Inject(OPTIONS) options: Pick<DriverOptions,
+      'fileNameCertificate' | 'fileNameKey' | 'fileNameCa' | 'fileNameCredentials' | 'fileNameBundle'>,
     @Inject(CA_BUNDLE_SOURCE) private readonly source: CaBundleSource,
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(SVID_READER) private readonly reader: SvidFileReader,
@@ -32,7 +34,7 @@ export class CaRotation {
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(CA_RETRY_DELAY_MS) private readonly retryMs: number,
   ) {
-    this.fileNames = { certificate: options.fileNameCertificate, key: options.fileNameKey, ca: options.fileNameCa };
+    this.fileNames = svidFileNames(options);
   }
 
   /** Subscribes to the source; returns the unsubscribe function. */
@@ -58,13 +60,16 @@ export class CaRotation {
 
   private rewrite(volumeId: string, bundle: Buffer): Promise<void> {
     const { certificate, key, ca } = this.fileNames;
+    const bundlePem = bundle.toString('utf8');
     return this.mutex.run(volumeId, async () => {
       const meta = await this.store.read(volumeId);
       if (!meta) return; // unpublished meanwhile
       const files = await this.reader.read(volumeId);
       if (!files[certificate] || !files[key]) return; // not issued yet: issuance writes the CA itself
       if (files[ca]?.equals(bundle)) return;
-      await this.writer.write(volumeId, { [certificate]: files[certificate], [key]: files[key], [ca]: bundle }, meta.fsGroup);
+      // The SVID's own files are carried over unchanged; the CA file and the SPIFFE bundle follow the source.
+      const payload = svidPayload({ chainPem: files[certificate], keyPem: files[key], bundlePem, sourceCa: bundle }, this.fileNames);
+      await this.writer.write(volumeId, payload, meta.fsGroup);
       this.logger.info({ volumeId }, 'CA bundle updated in volume');
     });
   }

@@ -58,7 +58,16 @@ describe('renewal and resume', () => {
     expect(driver.renewer.nextAt('vol-1')! - start).toBeGreaterThanOrEqual(60_000);
     expect(driver.events.warnings.map((w) => w.reason)).toEqual(['SvidIssuanceFailed', 'SvidIssuanceFailed']);
 
+    // An issued SVID that breaks a rule is a failed renewal too: same files, longer backoff, the rule in the Event.
     world.backend.answer = 'issue';
+    world.backend.tamper = 'ca-cert';
+    start = Date.now();
+    await driver.renewer.renew('vol-1');
+    expect(await world.files.read('vol-1')).toEqual(before);
+    expect(driver.renewer.nextAt('vol-1')! - start).toBeGreaterThanOrEqual(120_000);
+    expect(driver.events.warnings.at(-1)).toMatchObject({ reason: 'SvidRejected', message: expect.stringMatching(/^B5: /) });
+
+    world.backend.tamper = 'none';
     await driver.renewer.renew('vol-1');
     expect(driver.renewer.failures('vol-1')).toBe(0);
     expect(driver.renewer.nextAt('vol-1')).toBe(Date.parse((await metadata('vol-1')).nextIssuanceTime!));

@@ -5,19 +5,14 @@ import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-wa
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, type CertificateRequestGateway, type IssuanceEvents,
 } from '../issuance/ports';
-import { SvidIssuer } from '../issuance/svid-issuer';
+import { SvidIssuer, SvidRejectedError } from '../issuance/svid-issuer';
 import { METADATA_STORE, SVID_WRITER } from '../storage/ports';
 import { issuanceTarget, type ManagedVolume } from './managed-volume';
 import { pruneOldRequests, type PruneScope } from './old-requests';
 import type { MetadataStore, SvidFileWriter } from './ports';
+import { svidFileNames, svidPayload, type SvidFileNames } from './svid-payload';
 import { VolumeMetrics } from './volume-metrics';
 import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
-
-export interface SvidFileNames {
-  certificate: string;
-  key: string;
-  ca: string;
-}
 
 /** When a certificate valid from notBefore to notAfter should be renewed. */
 export type RenewalPolicy = (notBefore: Date, notAfter: Date) => Date;
@@ -36,7 +31,8 @@ export class VolumeIssuance {
   private readonly fileNames: SvidFileNames;
 
   constructor(
-    @Inject(OPTIONS) options: Pick<DriverOptions, 'nodeId' | 'fileNameCertificate' | 'fileNameKey' | 'fileNameCa'>,
+    @Inject(OPTIONS) options: Pick<DriverOptions,
+      'nodeId' | 'fileNameCertificate' | 'fileNameKey' | 'fileNameCa' | 'fileNameCredentials' | 'fileNameBundle'>,
     private readonly issuer: SvidIssuer,
     @Inject(CERTIFICATE_REQUEST_GATEWAY) private readonly gateway: CertificateRequestGateway,
     @Inject(SVID_WRITER) private readonly writer: SvidFileWriter,
@@ -50,7 +46,7 @@ export class VolumeIssuance {
     @Optional() @Inject(VOLUME_OBSERVER) private readonly observer: VolumeObserver = NO_VOLUME_OBSERVER,
   ) {
     this.nodeId = options.nodeId;
-    this.fileNames = { certificate: options.fileNameCertificate, key: options.fileNameKey, ca: options.fileNameCa };
+    this.fileNames = svidFileNames(options);
   }
 
   /** Resolves once the request pruning started so far has finished (shutdown, tests). */
@@ -65,14 +61,10 @@ export class VolumeIssuance {
 
     metrics.issuanceAttempted(meta.volumeId);
     try {
+      // Only what passed the SVID rules is written, and every file of it in one swap.
       const svid = await issuer.issue(target);
-      const files: Record<string, string | Buffer> = {
-        [fileNames.certificate]: svid.chainPem,
-        [fileNames.key]: svid.privateKeyPem,
-      };
-      const ca = this.caBundle.current();
-      if (ca) files[fileNames.ca] = ca;
-      await writer.write(meta.volumeId, files, meta.fsGroup);
+      const { chainPem, keyPem, bundlePem } = svid.validated;
+      await writer.write(meta.volumeId, svidPayload({ chainPem, keyPem, bundlePem, sourceCa: this.caBundle.current() }, fileNames), meta.fsGroup);
 
       const renewAt = this.renewalTime(svid.notBefore, svid.notAfter);
       const updated: ManagedVolume = {
@@ -85,13 +77,13 @@ export class VolumeIssuance {
       };
       if (!svid.caPem) delete updated.issuerCaPem;
       await store.write(updated);
-      await this.observer.svidStored(updated);
+      await this.observer.svidStored(updated, svid.validated);
       metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
       this.pruneInBackground({ namespace: target.namespace, nodeId: this.nodeId, volumeId: meta.volumeId, keep: 1 });
       return updated;
     } catch (error) {
       metrics.issuanceFailed(meta.volumeId);
-      this.reportFailure(meta, (error as Error).message);
+      this.reportFailure(meta, (error as Error).message, error instanceof SvidRejectedError ? 'SvidRejected' : undefined);
       throw error;
     }
   }
@@ -106,9 +98,10 @@ export class VolumeIssuance {
     this.pruning.add(done);
   }
 
-  reportFailure(meta: ManagedVolume, message: string): void {
+  /** Log + Pod Event; `reason` SvidRejected says the issuer answered with an SVID that breaks a rule. */
+  reportFailure(meta: ManagedVolume, message: string, reason = 'SvidIssuanceFailed'): void {
     this.logger.warn({ volumeId: meta.volumeId, err: message }, 'issuance failed');
-    this.warnPod(meta, 'SvidIssuanceFailed', message);
+    this.warnPod(meta, reason, message);
   }
 
   /** A Warning Event on the volume's Pod (when its name is known), where `kubectl describe pod` shows it. */

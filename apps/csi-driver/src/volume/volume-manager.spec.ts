@@ -25,8 +25,13 @@ describe('DefaultVolumeManager', () => {
     await driver.manager.publish(req);
 
     const files = await world.files.read('vol-1');
-    expect(Object.keys(files).sort()).toEqual(['tls.crt', 'tls.key']);
+    // No --source-ca-bundle: no ca.crt (as the Go driver), but status.ca is the SPIFFE bundle.
+    expect(Object.keys(files).sort()).toEqual(['bundle.spiffe', 'credentials.pem', 'tls.crt', 'tls.key']);
     expect(new X509Certificate(files['tls.crt']).subjectAltName).toBe('URI:spiffe://cluster.local/ns/team-a/sa/web');
+    expect(files['credentials.pem'].toString()).toBe(files['tls.key'].toString() + files['tls.crt'].toString());
+    const [bundleKey] = JSON.parse(files['bundle.spiffe'].toString()).keys;
+    const bundleCa = new X509Certificate(Buffer.from(bundleKey.x5c[0], 'base64'));
+    expect(new X509Certificate(files['tls.crt']).checkIssued(bundleCa)).toBe(true);
     const meta = await metadata('vol-1');
     expect(meta).toMatchObject({ spiffeId: req.identity.spiffeId, lastRequestName: `team-a/${world.backend.created[0].name}` });
     expect(Date.parse(meta!.nextIssuanceTime!)).toBeLessThan(Date.parse(meta!.notAfter!));
@@ -72,6 +77,24 @@ describe('DefaultVolumeManager', () => {
       pod: { namespace: 'team-a', name: 'pod-vol-1', uid: 'uid-vol-1' }, reason: 'SvidIssuanceFailed', message: error.message,
     }]);
     expect(await driver.registry.getSingleMetricAsString('certmanager_csi_issue_errors_total')).toContain('volume="vol-1"} 1');
+  });
+
+  it('an SVID that breaks a rule is never mounted: nothing written, the request forgotten, an Event naming the rule', async () => {
+    world.backend.tamper = 'no-digital-signature';
+    const error = await expectCsiError(driver.manager.publish(publishRequest('vol-1')));
+    expect(error.code).toBe(status.INTERNAL);
+    expect(await world.store.list()).toEqual([]);
+    expect(world.files.volumeIds()).toEqual([]);
+    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    expect(driver.events.warnings).toEqual([expect.objectContaining({
+      reason: 'SvidRejected', message: expect.stringMatching(/^B8: keyUsage lacks digitalSignature \(certificate request team-a\//),
+    })]);
+
+    // kubelet's retry is a new issuance (a new request), which succeeds once the issuer behaves.
+    world.backend.tamper = 'none';
+    await driver.manager.publish(publishRequest('vol-1'));
+    expect(world.backend.created).toHaveLength(2);
+    expect(Object.keys(await world.files.read('vol-1'))).toContain('credentials.pem');
   });
 
   it('a timed-out publish is resumed by the retry without a second request', async () => {

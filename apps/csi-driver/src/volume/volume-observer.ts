@@ -1,3 +1,4 @@
+import type { ValidatedX509Svid } from '@spiffe-csi/crypto';
 import type { ManagedVolume } from './managed-volume';
 
 /**
@@ -6,7 +7,8 @@ import type { ManagedVolume } from './managed-volume';
  * never reject, so an observer can never fail an issuance or an unpublish.
  */
 export interface VolumeObserver {
-  svidStored(meta: ManagedVolume): Promise<void>;
+  /** `svid` is what was validated and written: served as is, never read back and checked again. */
+  svidStored(meta: ManagedVolume, svid: ValidatedX509Svid): Promise<void>;
   volumeRemoved(volumeId: string): Promise<void>;
 }
 

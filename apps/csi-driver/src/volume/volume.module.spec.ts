@@ -44,7 +44,7 @@ describe('VolumeModule', () => {
 
       await manager.publish(publishRequest('vol-1'));
       const files = await app.get<InMemorySvidFiles>(SVID_READER).read('vol-1');
-      expect(Object.keys(files).sort()).toEqual(['tls.crt', 'tls.key']);
+      expect(Object.keys(files).sort()).toEqual(['bundle.spiffe', 'credentials.pem', 'tls.crt', 'tls.key']);
       expect([...backend.objects.values()][0].spec.issuerRef.name).toBe('spiffe-ca');
     } finally {
       await app.close();

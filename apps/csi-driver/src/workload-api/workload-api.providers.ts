@@ -7,6 +7,7 @@ import type { SvidFileReader } from '../storage/svid-files';
 import { METADATA_STORE, SVID_READER } from '../storage/ports';
 import { isIssued, type ManagedVolume } from '../volume/managed-volume';
 import type { MetadataStore } from '../volume/ports';
+import { svidFileNames } from '../volume/svid-payload';
 import { warnVolumePod } from '../volume/volume-issuance';
 import { VOLUME_OBSERVER } from '../volume/volume-observer';
 import { WorkloadApiServer } from './workload-server';
@@ -55,7 +56,7 @@ export function workloadApiProviders(options: DriverOptions): Provider[] {
         new WorkloadVolumes({
           dataRoot: options.dataRoot,
           socketName: options.workloadApiSocketName,
-          fileNames: { certificate: options.fileNameCertificate, key: options.fileNameKey, ca: options.fileNameCa },
+          fileNames: svidFileNames(options),
           reader, caBundle, logger,
           open: (socketPath, gid) => WorkloadApiServer.open(socketPath, gid),
           warnPod: (meta, reason, message) => warnVolumePod(events, meta, reason, message),

@@ -9,6 +9,7 @@ import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import type { ManagedVolume } from '../volume/managed-volume';
 import { ATTRIBUTE_WORKLOAD_API } from '../volume/volume-context-keys';
+import { validateX509Svid } from '@spiffe-csi/crypto';
 import { FixtureCa } from './testing/svid-fixture';
 import { WorkloadClient } from './testing/workload-client';
 import { WorkloadApiServer } from './workload-server';
@@ -32,6 +33,7 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
   let files: InMemorySvidFiles;
   let bundle: FixedBundle;
   let warnings: string[];
+  let messages: string[];
   let volumes: WorkloadVolumes;
   const clients: WorkloadClient[] = [];
 
@@ -43,11 +45,15 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     files = new InMemorySvidFiles();
     bundle = new FixedBundle();
     warnings = [];
+    messages = [];
     volumes = new WorkloadVolumes({
-      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' },
+      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt', credentials: '', bundle: '' },
       reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
       open: (path, gid) => WorkloadApiServer.open(path, gid),
-      warnPod: (_meta, reason) => warnings.push(reason),
+      warnPod: (_meta, reason, message) => {
+        warnings.push(reason);
+        messages.push(message);
+      },
     });
   });
   afterEach(async () => {
@@ -87,6 +93,26 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     await volumes.svidStored(await issued('vol-2'));
     await expect(fetch('vol-2')).rejects.toMatchObject({ code: status.UNAVAILABLE });
     expect(warnings).toEqual(['WorkloadApiSvidRefused']);
+  });
+
+  it('serves the SVID issuance validated as handed over, without reading the files back', async () => {
+    const svid = await ca.issue(ID);
+    const checked = validateX509Svid({ chainPem: svid.chainPem, keyPem: svid.keyPem, spiffeId: ID, bundlePem: ca.pem });
+    if (!checked.ok) throw new Error(checked.message);
+    await mkdir(join(root, 'vol-v', 'data'), { recursive: true });
+    // No files at all: what is served can only come from the validated value.
+    await volumes.svidStored({ volumeId: 'vol-v', targetPath: '/t', volumeContext: {}, spiffeId: ID }, checked.svid);
+    const served = (await fetch('vol-v')).svids[0];
+    expect(served.x509_svid.equals(Buffer.concat(checked.svid.chain.map((c) => c.der)))).toBe(true);
+    expect(served.x509_svid_key.equals(checked.svid.keyDer)).toBe(true);
+  });
+
+  it('checks files read back with the SVID rules, naming the broken rule in the Event', async () => {
+    const meta = await issued('vol-4');
+    meta.spiffeId = 'spiffe://example.org/ns/app/sa/other'; // the files hold another identity
+    await volumes.svidStored(meta);
+    await expect(fetch('vol-4')).rejects.toMatchObject({ code: status.UNAVAILABLE, details: expect.stringMatching(/^B1: /) });
+    expect(messages).toEqual([expect.stringMatching(/^the Workload API does not serve this SVID: B1: /)]);
   });
 
   it('binds again when the socket vanished with a lost data root', async () => {

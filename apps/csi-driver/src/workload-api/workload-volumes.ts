@@ -1,14 +1,15 @@
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ValidatedX509Svid } from '@spiffe-csi/crypto';
 import type { Logger } from 'pino';
 import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import type { SvidFileReader } from '../storage/svid-files';
 import { VolumeLayout } from '../storage/volume-layout';
 import type { ManagedVolume } from '../volume/managed-volume';
-import type { SvidFileNames } from '../volume/volume-issuance';
+import type { SvidFileNames } from '../volume/svid-payload';
 import type { VolumeObserver } from '../volume/volume-observer';
 import { workloadApiWanted } from '../volume/workload-api-attribute';
-import { buildSvidState, sameSvidState, type X509SvidState } from './svid-state';
+import { buildSvidState, sameSvidState, svidState, type SvidStateResult, type X509SvidState } from './svid-state';
 
 /** One volume's endpoint, as the transport (gRPC) offers it; this module knows no more of it. */
 export interface WorkloadEndpoint {
@@ -57,8 +58,9 @@ export class WorkloadVolumes implements VolumeObserver {
     return join(this.layout.dataDir(volumeId), this.deps.socketName);
   }
 
-  svidStored(meta: ManagedVolume): Promise<void> {
-    return this.serialized(meta.volumeId, () => this.serve(meta));
+  /** `svid` (fresh from issuance) is served as validated; without it, the files are read back and checked. */
+  svidStored(meta: ManagedVolume, svid?: ValidatedX509Svid): Promise<void> {
+    return this.serialized(meta.volumeId, () => this.serve(meta, svid));
   }
 
   volumeRemoved(volumeId: string): Promise<void> {
@@ -83,7 +85,7 @@ export class WorkloadVolumes implements VolumeObserver {
     return [...this.served.keys()].sort();
   }
 
-  private async serve(meta: ManagedVolume): Promise<void> {
+  private async serve(meta: ManagedVolume, svid?: ValidatedX509Svid): Promise<void> {
     const { logger } = this.deps;
     if (!workloadApiWanted(meta.volumeContext)) return;
     try {
@@ -101,7 +103,7 @@ export class WorkloadVolumes implements VolumeObserver {
         await served.endpoint.setGroup(meta.fsGroup);
       }
       served.meta = meta;
-      const result = await this.stateOf(meta);
+      const result = svid ? svidState(svid) : await this.stateOf(meta);
       if (!result.ok) {
         served.state = undefined;
         served.endpoint.update(undefined, result.reason);
@@ -118,7 +120,7 @@ export class WorkloadVolumes implements VolumeObserver {
     }
   }
 
-  private async stateOf(meta: ManagedVolume) {
+  private async stateOf(meta: ManagedVolume): Promise<SvidStateResult> {
     const files = await this.deps.reader.read(meta.volumeId);
     const { certificate, key } = this.deps.fileNames;
     const bundle = this.deps.caBundle.current()?.toString('utf8') ?? meta.issuerCaPem ?? '';

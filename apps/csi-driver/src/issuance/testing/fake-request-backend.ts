@@ -110,6 +110,7 @@ export class FakeRequestBackend implements CertificateRequestGateway, TokenVerif
     const others = (next.status?.conditions ?? []).filter((c) => c.type !== 'Ready' && c.type !== 'Approved');
     next.status = {
       certificate: Buffer.from(chain).toString('base64'),
+      ca: Buffer.from(this.ca.pem).toString('base64'),
       conditions: [...others, { type: 'Approved', status: 'True', reason: 'Approved' },
         { type: 'Ready', status: 'True', reason: 'Issued', message: 'issued' }],
     };

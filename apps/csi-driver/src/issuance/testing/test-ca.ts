@@ -9,7 +9,7 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 /** How the test CA should (mis)behave when signing: the bad certificates verify must refuse. */
-export type Tamper = 'none' | 'other-key' | 'wrong-uri' | 'ca-cert';
+export type Tamper = 'none' | 'other-key' | 'wrong-uri' | 'ca-cert' | 'no-digital-signature';
 
 /** A throwaway CA for tests: signs CSRs the way cert-manager's CA issuer would. */
 export class TestCa {
@@ -62,7 +62,8 @@ export class TestCa {
       extensions: [
         new x509.SubjectAlternativeNameExtension([{ type: 'url', value: uri }], true),
         new x509.BasicConstraintsExtension(tamper === 'ca-cert', undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.KeyUsagesExtension(
+          tamper === 'no-digital-signature' ? x509.KeyUsageFlags.keyEncipherment : x509.KeyUsageFlags.digitalSignature, true),
       ],
     });
     return `${leaf.toString('pem')}\n${this.pem}\n`;

@@ -22,7 +22,10 @@ export class FixtureCa {
     const cert = await x509.X509CertificateGenerator.createSelfSigned({
       serialNumber: '01', name, keys, signingAlgorithm: EC,
       notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 3600_000),
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
+      extensions: [
+        new x509.BasicConstraintsExtension(true, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      ],
     });
     return new FixtureCa(keys, cert);
   }
@@ -37,7 +40,13 @@ export class FixtureCa {
       serialNumber: Math.floor(Math.random() * 1e9).toString(16), subject: '', issuer: this.cert.subject,
       notBefore: new Date(Date.now() - 1000), notAfter: new Date(Date.now() + 600_000),
       publicKey: keys.publicKey, signingKey: this.keys.privateKey, signingAlgorithm: EC,
-      extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true)],
+      // An SVID that meets the X.509-SVID rules (B1–B17), as cert-manager's CA issuer makes them.
+      extensions: [
+        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true),
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+      ],
     });
     const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey));
     const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END PRIVATE KEY-----\n`;
