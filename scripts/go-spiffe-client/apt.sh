@@ -35,7 +35,7 @@ closure() {
     sed -n 's/^Inst \(golang-[^ ]*\) .*/\1/p' | sort -u
 }
 
-# Downloads and unpacks the closure into $1/root; records the GOROOT; marks the tree complete last
+# Downloads and unpacks the closure into $1/root; records the GOROOT (relative to $1); marks the tree complete last
 # so an interrupted run is redone rather than half used.
 fetch_tree() {
   local tree=$1 pkgs deb goroot
@@ -52,7 +52,8 @@ fetch_tree() {
   for deb in "$tree"/debs/*.deb; do dpkg-deb -x "$deb" "$tree/root"; done
   goroot=$(find "$tree/root/usr/lib" -maxdepth 1 -name 'go-1.*' -type d | sort -V | tail -n 1)
   [ -x "$goroot/bin/go" ] || { log "no Go toolchain in $tree/root/usr/lib"; exit 1; }
-  echo "$goroot" >"$tree/goroot"
+  echo "${goroot#"$tree/"}" >"$tree/goroot" # relative: the cache may be moved
+
   rm -rf "$tree/debs"
   touch "$tree/.complete"
 }

@@ -42,10 +42,10 @@ if [ ! -f "$tree/.complete" ]; then
   fetch_tree "$tree"
 fi
 
-goroot=$(cat "$tree/goroot")
-# The binary is named by a hash of the client's source: an unchanged client is not rebuilt, and a
-# changed one can never be mistaken for the old build.
-hash=$(cat "$src"/*.go | sha256sum | cut -c1-16)
+goroot="$tree/$(cat "$tree/goroot")"
+# The binary is named by a hash of the client's source and this script: an unchanged client is
+# not rebuilt, and a changed one can never be mistaken for the old build.
+hash=$(cat "$src"/*.go "$here/build.sh" | sha256sum | cut -c1-16)
 bin="$tree/bin/go-spiffe-client-$hash"
 if [ ! -x "$bin" ]; then
   log "building $bin with $("$goroot/bin/go" version | cut -d' ' -f3)"
