@@ -12,25 +12,34 @@ const BUILD_SCRIPT = resolve(__dirname, '../../scripts/go-spiffe-client/build.sh
 
 export type GoClientBinary = { path: string; reason?: undefined } | { path?: undefined; reason: string };
 
-/** The client's binary, or why there is none (the build script's own words). */
-export function locateGoSpiffeClient(): GoClientBinary {
+/** The client's binary in the build cache, or why there is none (the build script's own words). */
+export function goSpiffeClientBinary(): GoClientBinary {
   const r = spawnSync('bash', [BUILD_SCRIPT, '--offline'], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) {
-    const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop();
-    return { reason: `go-spiffe client not available: ${why}` };
-  }
-  // /root/.cache is not reachable by other users: a world-executable copy for the non-root runs.
+  if (r.status === 0) return { path: r.stdout.trim() };
+  const why = (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').pop();
+  return { reason: `go-spiffe client not available: ${why}` };
+}
+
+/** As goSpiffeClientBinary, copied where any user can execute it (~/.cache under /root is not). */
+export function locateGoSpiffeClient(): GoClientBinary {
+  const built = goSpiffeClientBinary();
+  if (!built.path) return built;
   const dir = mkdtempSync(join(tmpdir(), 'go-spiffe-client-'));
   chmodSync(dir, 0o755);
   const path = join(dir, 'go-spiffe-client');
-  copyFileSync(r.stdout.trim(), path);
+  copyFileSync(built.path, path);
   chmodSync(path, 0o755);
   return { path };
 }
 
+/** Whether a tier must run the client: CI builds it before the tests, so there it never skips. */
+export const GO_SPIFFE_REQUIRED = process.env.CI === 'true';
+
 /** One JSON line the client printed (see test/go-spiffe-client/main.go). */
 export interface GoClientEvent {
-  event: 'fetch' | 'update' | 'watch-error' | 'error' | 'done';
+  /** 'exit' is added by the node tier's Pod command (code: the client's exit status). */
+  event: 'fetch' | 'update' | 'watch-error' | 'error' | 'done' | 'exit';
+  code?: number;
   spiffeId?: string;
   serial?: string;
   notAfter?: string;
