@@ -9,10 +9,15 @@ import { CHART, helm, helmRun, render } from './helm';
 // since the driver's default is workload.sock).
 const VALUE = 'app.driver.workloadApiSocketName';
 
+const DRIVER = 'cert-manager-csi-driver-spiffe';
+interface PodSpec {
+  containers: { name: string; args?: string[]; volumeMounts?: { name: string; mountPath: string }[] }[];
+  volumes: { name: string; emptyDir?: Record<string, unknown> }[];
+}
+
 function driverArgs(objs: KubeManifest[]): string[] {
-  const containers = (find(objs, 'DaemonSet').spec as { template: { spec: { containers: { name: string; args?: string[] }[] } } })
-    .template.spec.containers;
-  return containers.find((c) => c.name === 'cert-manager-csi-driver-spiffe')?.args ?? [];
+  const spec = (find(objs, 'DaemonSet').spec as { template: { spec: PodSpec } }).template.spec;
+  return spec.containers.find((c) => c.name === DRIVER)?.args ?? [];
 }
 
 /** The socket name the driver parses from the rendered args (kubelet's env references filled in). */
@@ -38,6 +43,17 @@ describe('chart: the SPIFFE Workload API socket', () => {
     for (const obj of off) validateManifest(obj);
     expect(driverArgs(off)).toContain('--workload-api-socket-name=');
     expect(socketNameOf(off)).toBe('');
+  });
+
+  it('gives the driver a writable /tmp (its root filesystem is read-only) while the socket is on', () => {
+    const tmpOf = (objs: KubeManifest[]) => {
+      const spec = (find(objs, 'DaemonSet').spec as { template: { spec: PodSpec } }).template.spec;
+      const mount = spec.containers.find((c) => c.name === DRIVER)?.volumeMounts?.find((m) => m.mountPath === '/tmp');
+      return mount && spec.volumes.find((v) => v.name === mount.name);
+    };
+    // The socket is bound through a short symlink in a private temp dir (workload-socket.ts).
+    expect(tmpOf(render())).toMatchObject({ emptyDir: { medium: 'Memory' } });
+    expect(tmpOf(render({ [VALUE]: '' }))).toBeUndefined();
   });
 
   it('rejects a path or an overlong name through values.schema.json', () => {

@@ -50,7 +50,7 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	clientOpts := workloadapi.WithClientOptions(workloadapi.WithAddr(*addr))
+	clientOpts := workloadapi.WithClientOptions(workloadapi.WithAddr(*addr), workloadapi.WithLogger(jsonLogger{}))
 
 	// One fetch through X509Source: the way most go-spiffe applications start.
 	source, err := workloadapi.NewX509Source(ctx, clientOpts)
@@ -72,7 +72,7 @@ func main() {
 	// Then the watcher: the pushed updates a rotation must produce.
 	w := &watcher{want: want, needed: *updates, done: make(chan error, 1)}
 	go func() {
-		err := workloadapi.WatchX509Context(ctx, w, workloadapi.WithAddr(*addr))
+		err := workloadapi.WatchX509Context(ctx, w, workloadapi.WithAddr(*addr), workloadapi.WithLogger(jsonLogger{}))
 		select {
 		case w.done <- fmt.Errorf("watch ended: %v", err):
 		default:

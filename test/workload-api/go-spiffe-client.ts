@@ -38,8 +38,10 @@ export const GO_SPIFFE_REQUIRED = process.env.CI === 'true';
 /** One JSON line the client printed (see test/go-spiffe-client/main.go). */
 export interface GoClientEvent {
   /** 'exit' is added by the node tier's Pod command (code: the client's exit status). */
-  event: 'fetch' | 'update' | 'watch-error' | 'error' | 'done' | 'exit';
+  event: 'fetch' | 'update' | 'watch-error' | 'log' | 'error' | 'done' | 'exit';
   code?: number;
+  /** 'log': go-spiffe's own warnings and errors (test/go-spiffe-client/logger.go). */
+  message?: string;
   spiffeId?: string;
   serial?: string;
   notAfter?: string;
