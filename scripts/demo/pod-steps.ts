@@ -9,6 +9,7 @@ import { APP_SA, NAMESPACE } from './approver-steps';
 import { leafOf, mountOf, opensslVerify, printCertificate, printPodFiles } from './certificate-view';
 import { rows, say, seconds, section } from './output';
 import { requestRows, requestsBy } from './requests-view';
+import { openWorkloadWatch, printWorkloadApi, type WorkloadWatch } from './workload-api-steps';
 
 /** The group the example Pod runs as (pod.spec.securityContext.fsGroup → volume_mount_group). */
 const FS_GROUP = 2000;
@@ -49,8 +50,10 @@ export async function renewal(stack: Stack, certLifetimeMs: number): Promise<{ o
   section(`Renewal: a Pod with ${seconds(certLifetimeMs)} certificates (renewed at about 2/3 of the lifetime)`);
   stack.issuer.setCertDuration(certLifetimeMs);
   const volume = stack.pod({ namespace: NAMESPACE, serviceAccount: 'short-lived', name: 'short-lived-0' });
+  let watch: WorkloadWatch | undefined;
   try {
     await stack.publish(volume);
+    watch = await openWorkloadWatch(stack, volume);
     const first = readPayload(volume.targetPath);
     const firstLeaf = leafOf(first.cert);
     const deadline = Date.now() + certLifetimeMs * 3;
@@ -69,8 +72,10 @@ export async function renewal(stack: Stack, certLifetimeMs: number): Promise<{ o
       ['new key', firstLeaf.spkiDer.equals(nextLeaf.spkiDer) ? 'NO — same public key' : 'yes, the key pair was replaced'],
       ['swap', 'atomic: ..data now points at a new payload dir, the Pod never sees half a pair'],
     ]);
+    printWorkloadApi(watch, await watch.rotation(certLifetimeMs * 2));
     return { oldSerial: firstLeaf.serialNumber, newSerial: nextLeaf.serialNumber };
   } finally {
+    watch?.close();
     stack.issuer.setCertDuration(undefined);
     await stack.unpublish(volume).catch(() => undefined);
   }

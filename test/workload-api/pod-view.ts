@@ -11,8 +11,9 @@ export interface PodView {
   release(): void;
 }
 
-export function mountPodView(targetPath: string, socketName = 'workload.sock'): PodView {
-  const base = mkdtempSync(join(tmpdir(), 'wl-pod-'));
+/** `parent` (default the temp dir) must be short: the socket's path has to fit in 108 bytes. */
+export function mountPodView(targetPath: string, socketName = 'workload.sock', parent = tmpdir()): PodView {
+  const base = mkdtempSync(join(parent, 'wl-pod-'));
   chmodSync(base, 0o755); // any user may walk to the mount, as in a container's rootfs
   const dir = join(base, 'spiffe.io');
   mkdirSync(dir);
