@@ -3,11 +3,14 @@
 // created one at a time and interleaved in the same run so both see the same machine.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RealCluster } from '../real/cluster';
-import { containerId, containerLog, containerStartedAt, getPod, listPods, RELEASE_NAMESPACE, workloadPod, type PodObject } from './node';
+import { containerId, containerLog, containerStartedAt, ENV, getPod, listPods, RELEASE_NAMESPACE, workloadPod, type PodObject } from './node';
+import {
+  breakdown, formatBreakdown, publishLines, readIfExists, readIssuerTrace, requestPath, type Breakdown, type PodTimes,
+} from './startup-breakdown';
 
 interface Quantiles { withVolume: number; without: number; added: number }
 export interface StartupFigure {
@@ -20,9 +23,13 @@ export interface StartupFigure {
   started: { withVolume: number[]; without: number[]; p50: Quantiles; p95: Quantiles };
   /** Create call returned → the driver logged "volume published" for the Pod's volume (the driver's share ends there). */
   published: { samples: number[]; p50: number; p95: number };
+  /** Where the time went, step by step (medians). */
+  breakdown: Breakdown;
 }
 
 export const FIGURE_FILE = resolve(__dirname, '../../.tmp/node-startup-figure.json');
+
+const volumeIdOf = (uid: string) => `csi-${createHash('sha256').update(`${uid}spiffe`).digest('hex')}`;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,6 +49,7 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
   watch.done.catch(() => undefined);
   await sleep(200);
   const createdAt = new Map<string, { wall: number; uid: string }>();
+  const timed: PodTimes[] = [];
   const one = async (name: string, volume: boolean): Promise<[running: number, started: number]> => {
     const pod = workloadPod(namespace, name, { serviceAccount: 'app', volume });
     const wall0 = Date.now();
@@ -56,6 +64,7 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
     }
     const p = await getPod(cluster, namespace, name);
     const startedAt = await containerStartedAt(containerId(p!, 'app'));
+    timed.push({ name, uid: made.metadata.uid as string, created: created.wall, started: startedAt, volume });
     return [running.get(name)! - created.mono, startedAt - created.wall];
   };
   try {
@@ -79,8 +88,16 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
       const o = quantile(b, q);
       return { withVolume: w, without: o, added: w - o };
     };
-    const published = publishTimes(createdAt, [...Array(n).keys()].map((i) => `with-${i}`), await driverLog());
+    const log = await driverLog();
+    const published = publishTimes(createdAt, [...Array(n).keys()].map((i) => `with-${i}`), log);
+    const counted = timed.filter((t) => !t.name.startsWith('warmup-'));
+    const approverLogs = (await listPods(cluster, RELEASE_NAMESPACE, 'app=cert-manager-csi-driver-spiffe-approver'))
+      .map((p) => containerLog(p, 'cert-manager-csi-driver-spiffe-approver')).join('\n');
     return {
+      breakdown: {
+        ...breakdown(counted, volumeIdOf, readIfExists(join(ENV.STATE, 'logs/kubelet.log')), log),
+        request: requestPath(counted, volumeIdOf, log, approverLogs, readIssuerTrace()),
+      },
       published: { samples: published, p50: quantile(published, 0.5), p95: quantile(published, 0.95) },
       withVolume, without, p50: p(withVolume, without, 0.5), p95: p(withVolume, without, 0.95),
       started: { withVolume: startedWith, without: startedWithout,
@@ -93,19 +110,10 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
 
 /** ms from each Pod's creation to the driver's "volume published" log line for its volume. */
 function publishTimes(createdAt: Map<string, { wall: number; uid: string }>, names: string[], log: string): number[] {
-  const publishedAt = new Map<string, number>();
-  for (const line of log.split('\n')) {
-    if (!line.includes('"volume published"')) continue;
-    try {
-      const entry = JSON.parse(line.slice(line.indexOf('{'))) as { time: number; volumeId: string };
-      publishedAt.set(entry.volumeId, entry.time);
-    } catch {
-      // a line cut by log rotation
-    }
-  }
+  const lines = publishLines(log);
   return names.flatMap((name) => {
     const c = createdAt.get(name);
-    const t = c && publishedAt.get(`csi-${createHash('sha256').update(`${c.uid}spiffe`).digest('hex')}`);
+    const t = c && lines.get(volumeIdOf(c.uid))?.time;
     return c && t ? [t - c.wall] : [];
   });
 }
@@ -120,6 +128,7 @@ export function printFigure(f: StartupFigure): void {
     'Pod created → container started (CRI started_at, no relist tick):',
     `${row('p50', f.started.p50)} (target ≤ 100 ms)`, row('p95', f.started.p95),
     `Pod created → driver logged "volume published": p50 ${ms(f.published.p50)}, p95 ${ms(f.published.p95)} (${f.published.samples.length} Pods; the rest is kubelet's)`,
+    formatBreakdown(f.breakdown),
   ].join('\n'));
   mkdirSync(resolve(FIGURE_FILE, '..'), { recursive: true });
   writeFileSync(FIGURE_FILE, JSON.stringify({ measuredAt: new Date().toISOString(), ...f }, null, 2));

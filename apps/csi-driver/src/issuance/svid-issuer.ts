@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { DomainError, type DomainErrorKind } from '../domain-error';
 import { KEY_SOURCE, onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
+import type { PhaseClock } from './phase-clock';
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, type CertificateRequest, type CertificateRequestGateway, type IssuerSource,
 } from './ports';
@@ -60,10 +61,15 @@ export class SvidIssuer {
     this.keys = keys ?? onDemandKeys(settings.keyAlgorithm);
   }
 
-  async issue(target: IssuanceTarget): Promise<IssuedSvid> {
-    const { request, key } = (await this.resume(target)) ?? (await this.submit(target));
+  /** `clock` (optional) is charged key, create (or resume), approve, sign and verify. */
+  async issue(target: IssuanceTarget, clock?: PhaseClock): Promise<IssuedSvid> {
+    const resumed = await this.resume(target);
+    if (resumed) clock?.mark('resume');
+    const { request, key } = resumed ?? (await this.submit(target, clock));
     const name = `${request.metadata.namespace}/${request.metadata.name}`;
-    const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs);
+    const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs,
+      () => clock?.mark('approve'));
+    clock?.mark('sign');
     if (result.state === 'timeout') {
       // Keep the pending key: kubelet's retry (or the next renewal attempt) picks this request up.
       throw new DomainError('timed-out',
@@ -80,6 +86,7 @@ export class SvidIssuer {
     if (!verified.ok) {
       throw new DomainError('internal', `certificate request ${name} returned an unusable certificate: ${verified.reason}`);
     }
+    clock?.mark('verify');
     this.logger.info({ volumeId: target.volumeId, request: name, notAfter: verified.leaf.notAfter }, 'certificate issued');
     return {
       chainPem: result.certificate,
@@ -114,7 +121,7 @@ export class SvidIssuer {
     return { request, key: pending.key };
   }
 
-  private async submit(target: IssuanceTarget): Promise<{ request: CertificateRequest; key: GeneratedKey }> {
+  private async submit(target: IssuanceTarget, clock?: PhaseClock): Promise<{ request: CertificateRequest; key: GeneratedKey }> {
     const issuerRef = this.issuers.current();
     if (!issuerRef) {
       throw new DomainError('precondition-failed',
@@ -134,10 +141,12 @@ export class SvidIssuer {
       podUid: target.podUid,
       extraAnnotations: this.settings.extraAnnotations,
     });
+    clock?.mark('key');
     const created = await this.gateway.createAs(target.token, draft).catch((error: Error) => {
       throw new DomainError(createErrorKind(error),
         `creating certificate request in ${target.namespace} as the Pod's ServiceAccount: ${error.message}`);
     });
+    clock?.mark('create');
     this.pending.set(target.volumeId, {
       requestName: created.metadata.name!,
       namespace: target.namespace,

@@ -3,6 +3,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain-error';
+import { PhaseClock } from '../issuance/phase-clock';
 import { TOKEN_VERIFIER, type TokenVerifier } from '../issuance/ports';
 import { SvidIssuer } from '../issuance/svid-issuer';
 import { DataRootLostError, type DataRoot } from '../storage/data-root';
@@ -73,9 +74,13 @@ export class DefaultVolumeManager implements VolumeManager {
 
   async publish(req: PublishRequest): Promise<void> {
     const done = this.metrics.publishTimer();
+    const clock = new PhaseClock();
     try {
       await this.targets.confine(req.targetPath);
-      await this.mutex.run(req.volumeId, () => this.publishLocked(req));
+      await this.mutex.run(req.volumeId, () => {
+        clock.mark('lock');
+        return this.publishLocked(req, clock);
+      });
       done('ok');
     } catch (error) {
       done('error');
@@ -100,7 +105,7 @@ export class DefaultVolumeManager implements VolumeManager {
     return { ready: true };
   }
 
-  private async publishLocked(req: PublishRequest): Promise<void> {
+  private async publishLocked(req: PublishRequest, clock: PhaseClock): Promise<void> {
     const { store, targets, logger } = this;
     await this.keeper.ensure();
     const previous = (await store.read(req.volumeId)) as ManagedVolume | undefined;
@@ -127,8 +132,10 @@ export class DefaultVolumeManager implements VolumeManager {
     const issue = !isIssued(previous) || state === 'stale';
     try {
       await store.write(meta);
-      if (issue) meta = await this.issuance.issueAndStore(meta);
+      clock.mark('prepare');
+      if (issue) meta = await this.issuance.issueAndStore(meta, clock);
       await this.mountAt(req.volumeId, req.targetPath, state);
+      clock.mark('mount');
     } catch (error) {
       // A volume that never got a certificate leaves nothing behind; the pending request (kept by
       // the issuer) lets kubelet's retry pick up where this attempt stopped.
@@ -139,7 +146,11 @@ export class DefaultVolumeManager implements VolumeManager {
     this.ensureRenewal(meta);
     this.managed.add(req.volumeId);
     this.metrics.managedVolumeCount(this.managed.size);
-    logger.info({ volumeId: req.volumeId, spiffeId: meta.spiffeId, nextIssuanceTime: meta.nextIssuanceTime }, 'volume published');
+    // Where the time went, per phase (PhaseClock): durations only, nothing secret.
+    const phasesMs = clock.phasesMs();
+    this.metrics.publishPhases(phasesMs);
+    logger.info({ volumeId: req.volumeId, spiffeId: meta.spiffeId, nextIssuanceTime: meta.nextIssuanceTime,
+      durationMs: clock.totalMs(), phasesMs }, 'volume published');
   }
 
   /** Binds the data dir at the target (replacing a stale bind) and proves the result is our bind. */

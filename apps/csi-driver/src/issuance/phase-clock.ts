@@ -1,0 +1,49 @@
+import { performance } from 'node:perf_hooks';
+
+/**
+ * The phases a first publish goes through, in order. Each names the work that ENDS at its mark:
+ * `lock` = waiting for the volume's lock, `prepare` = reading metadata and classifying the target,
+ * `key` = taking a pooled key and writing the CSR, `create` = the CertificateRequest POST (as the
+ * Pod; the API server calls cert-manager's webhook inside it), `approve` = created → Approved seen
+ * on the watch, `sign` = Approved → Ready seen (the issuer's share), `verify` = checking the chain
+ * against the key, `write` = files on the tmpfs and metadata, `mount` = the read-only bind.
+ * `resume` replaces key+create when kubelet retries a publish whose request is still pending.
+ */
+export const PUBLISH_PHASES = ['lock', 'prepare', 'resume', 'key', 'create', 'approve', 'sign', 'verify', 'write', 'mount'] as const;
+export type PublishPhase = (typeof PUBLISH_PHASES)[number];
+
+/**
+ * Where one publish spent its time: mark(phase) charges the time since the previous mark to that
+ * phase. It is what shows whether a slow mount was ours, the approver's or the issuer's, without a
+ * tracer: the driver logs the result on its "volume published" line and feeds the phase histogram.
+ */
+export class PhaseClock {
+  private readonly started: number;
+  private last: number;
+  private readonly spent = new Map<PublishPhase, number>();
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.started = this.last = now();
+  }
+
+  mark(phase: PublishPhase): void {
+    const t = this.now();
+    this.spent.set(phase, (this.spent.get(phase) ?? 0) + (t - this.last));
+    this.last = t;
+  }
+
+  /** Milliseconds per phase (0.1 ms precision), in the phases' order; phases never marked are left out. */
+  phasesMs(): Partial<Record<PublishPhase, number>> {
+    const out: Partial<Record<PublishPhase, number>> = {};
+    for (const phase of PUBLISH_PHASES) {
+      const ms = this.spent.get(phase);
+      if (ms !== undefined) out[phase] = Math.round(ms * 10) / 10;
+    }
+    return out;
+  }
+
+  /** Milliseconds since the clock started. */
+  totalMs(): number {
+    return Math.round((this.now() - this.started) * 10) / 10;
+  }
+}
