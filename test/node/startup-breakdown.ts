@@ -43,6 +43,16 @@ export function kubeletMountTimes(kubeletLog: string): Map<string, { started?: n
   const out = new Map<string, { started?: number; setUp?: number }>();
   const year = new Date().getFullYear();
   for (const line of kubeletLog.split('\n')) {
+    // At -v 3 kubelet also logs its pod worker's volume wait ("<name>_<namespace>(<uid>)"): kept as <uid>/(wait).
+    const wait = /(Waiting for volumes to attach and mount|All volumes are attached and mounted) for pod "[^"(]*\(([^)]+)\)"/.exec(line);
+    const tw = wait && klogTime(line, year);
+    if (wait && tw !== undefined && tw !== null) {
+      const entry = out.get(`${wait[2]}/(wait)`) ?? {};
+      if (wait[1].startsWith('Waiting')) entry.started ??= tw;
+      else entry.setUp ??= tw;
+      out.set(`${wait[2]}/(wait)`, entry);
+      continue;
+    }
     const started = line.includes('operationExecutor.MountVolume started');
     const setUp = line.includes('MountVolume.SetUp succeeded');
     if (!started && !setUp) continue;
@@ -54,6 +64,19 @@ export function kubeletMountTimes(kubeletLog: string): Map<string, { started?: n
     if (started) entry.started ??= t;
     else entry.setUp ??= t;
     out.set(key, entry);
+  }
+  return out;
+}
+
+/**
+ * Per Pod UID: when kubelet asked containerd for the Pod's sandbox. The pod worker does that right
+ * after WaitForAttachAndMount returns, so it marks the volume poll tick the Pod made.
+ */
+export function sandboxRequested(containerdLog: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of containerdLog.split('\n')) {
+    const m = /^time="([^"]+)".*msg="RunPodSandbox for &PodSandboxMetadata\{Name:[^,]*,Uid:([^,]+),/.exec(line);
+    if (m && !out.has(m[2])) out.set(m[2], Date.parse(m[1]));
   }
   return out;
 }
@@ -78,18 +101,23 @@ export interface Breakdown {
   request?: Record<string, number>;
 }
 
-export function breakdown(pods: PodTimes[], volumeIdOf: (uid: string) => string, kubeletLog: string, driverLog: string): Breakdown {
-  const kubelet = kubeletMountTimes(kubeletLog);
+export function breakdown(pods: PodTimes[], volumeIdOf: (uid: string) => string, logs: { kubelet: string; containerd: string; driver: string }): Breakdown {
+  const kubelet = kubeletMountTimes(logs.kubelet);
+  const sandbox = sandboxRequested(logs.containerd);
+  const driverLog = logs.driver;
   const published = publishLines(driverLog);
   const steps = (volume: boolean) => {
     const rows = pods.filter((p) => p.volume === volume).map((p) => {
       // Our volume is "spiffe"; the one every Pod has is the ServiceAccount token's secret volume.
-      const token = [...kubelet.entries()].find(([k]) => k.startsWith(`${p.uid}/`) && k !== `${p.uid}/spiffe`)?.[1] ?? {};
+      const token = [...kubelet.entries()].find(([k]) => k.startsWith(`${p.uid}/`) && !k.endsWith('/spiffe') && !k.endsWith('/(wait)'))?.[1] ?? {};
+      const wait = kubelet.get(`${p.uid}/(wait)`) ?? {};
       const ours = kubelet.get(`${p.uid}/spiffe`) ?? {};
       const pub = published.get(volumeIdOf(p.uid));
       const publishStart = pub?.durationMs !== undefined ? pub.time - pub.durationMs : NaN;
       const lastSetUp = Math.max(token.setUp ?? NaN, volume ? ours.setUp ?? NaN : -Infinity);
       return {
+        'created → pod worker waits for volumes (kubelet -v 3 only)': (wait.started ?? NaN) - p.created,
+        'pod worker waits → all mounted seen (kubelet -v 3 only)': (wait.setUp ?? NaN) - (wait.started ?? NaN),
         'created → kubelet starts token mount': (token.started ?? NaN) - p.created,
         'created → token SetUp done': (token.setUp ?? NaN) - p.created,
         ...(volume ? {
@@ -99,7 +127,8 @@ export function breakdown(pods: PodTimes[], volumeIdOf: (uid: string) => string,
           'driver published → kubelet SetUp done': (ours.setUp ?? NaN) - (pub?.time ?? NaN),
           'created → our SetUp done': (ours.setUp ?? NaN) - p.created,
         } : {}),
-        'last SetUp done → container started': p.started - lastSetUp,
+        'last SetUp done → sandbox requested (the volume poll tick it made)': (sandbox.get(p.uid) ?? NaN) - lastSetUp,
+        'sandbox requested → container started': p.started - (sandbox.get(p.uid) ?? NaN),
         'created → container started': p.started - p.created,
       } as Record<string, number>;
     });

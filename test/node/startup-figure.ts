@@ -28,6 +28,8 @@ export interface StartupFigure {
 }
 
 export const FIGURE_FILE = resolve(__dirname, '../../.tmp/node-startup-figure.json');
+/** The logs the breakdown was computed from, for a closer look after the run. */
+const LOG_DIR = resolve(__dirname, '../../.tmp/node-startup-logs');
 
 const volumeIdOf = (uid: string) => `csi-${createHash('sha256').update(`${uid}spiffe`).digest('hex')}`;
 
@@ -91,12 +93,19 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
     const log = await driverLog();
     const published = publishTimes(createdAt, [...Array(n).keys()].map((i) => `with-${i}`), log);
     const counted = timed.filter((t) => !t.name.startsWith('warmup-'));
-    const approverLogs = (await listPods(cluster, RELEASE_NAMESPACE, 'app=cert-manager-csi-driver-spiffe-approver'))
-      .map((p) => containerLog(p, 'cert-manager-csi-driver-spiffe-approver')).join('\n');
+    const logs = {
+      kubelet: readIfExists(join(ENV.STATE, 'logs/kubelet.log')), containerd: readIfExists(join(ENV.STATE, 'logs/containerd.log')), driver: log,
+      approver: (await listPods(cluster, RELEASE_NAMESPACE, 'app=cert-manager-csi-driver-spiffe-approver'))
+        .map((p) => containerLog(p, 'cert-manager-csi-driver-spiffe-approver')).join('\n'),
+    };
+    // Kept beside the figure: the node (and these logs with it) is gone once the tier ends.
+    mkdirSync(LOG_DIR, { recursive: true });
+    for (const [name, text] of Object.entries(logs)) writeFileSync(join(LOG_DIR, `${name}.log`), text);
+    writeFileSync(join(LOG_DIR, 'pods.json'), JSON.stringify(counted, null, 1));
     return {
       breakdown: {
-        ...breakdown(counted, volumeIdOf, readIfExists(join(ENV.STATE, 'logs/kubelet.log')), log),
-        request: requestPath(counted, volumeIdOf, log, approverLogs, readIssuerTrace()),
+        ...breakdown(counted, volumeIdOf, logs),
+        request: requestPath(counted, volumeIdOf, log, logs.approver, readIssuerTrace()),
       },
       published: { samples: published, p50: quantile(published, 0.5), p95: quantile(published, 0.95) },
       withVolume, without, p50: p(withVolume, without, 0.5), p95: p(withVolume, without, 0.95),

@@ -3,13 +3,13 @@ import { performance } from 'node:perf_hooks';
 /**
  * The phases a first publish goes through, in order. Each names the work that ENDS at its mark:
  * `lock` = waiting for the volume's lock, `prepare` = reading metadata and classifying the target,
- * `key` = taking a pooled key and writing the CSR, `create` = the CertificateRequest POST (as the
+ * `csr` = taking a pooled key and writing the CSR (not "key": the logger redacts any field named key), `create` = the CertificateRequest POST (as the
  * Pod; the API server calls cert-manager's webhook inside it), `approve` = created → Approved seen
  * on the watch, `sign` = Approved → Ready seen (the issuer's share), `verify` = checking the chain
  * against the key, `write` = files on the tmpfs and metadata, `mount` = the read-only bind.
- * `resume` replaces key+create when kubelet retries a publish whose request is still pending.
+ * `resume` replaces csr+create when kubelet retries a publish whose request is still pending.
  */
-export const PUBLISH_PHASES = ['lock', 'prepare', 'resume', 'key', 'create', 'approve', 'sign', 'verify', 'write', 'mount'] as const;
+export const PUBLISH_PHASES = ['lock', 'prepare', 'resume', 'csr', 'create', 'approve', 'sign', 'verify', 'write', 'mount'] as const;
 export type PublishPhase = (typeof PUBLISH_PHASES)[number];
 
 /**

@@ -4,7 +4,9 @@ import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RENEWAL_TOKEN_KEY, type ManagedVolume } from './managed-volume';
-import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, type TestDriver, type World } from './testing/harness';
+import {
+  DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, targetPathOf, type TestDriver, type World,
+} from './testing/harness';
 import { eventually } from '../../../../test/support/eventually';
 
 describe('DefaultVolumeManager', () => {
@@ -46,17 +48,22 @@ describe('DefaultVolumeManager', () => {
     expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(1);
   });
 
-  it('two concurrent publishes of one volume issue once and never mount an empty volume', async () => {
+  it('two concurrent publishes of one volume issue once and never report an empty volume mounted', async () => {
     world.backend.answer = 'none';
-    const first = driver.manager.publish(publishRequest('vol-1'));
-    const second = driver.manager.publish(publishRequest('vol-1'));
+    const settled: string[] = [];
+    const first = driver.manager.publish(publishRequest('vol-1')).then(() => settled.push('first'));
+    const second = driver.manager.publish(publishRequest('vol-1')).then(() => settled.push('second'));
     await eventually(() => world.backend.created.length === 1);
     await new Promise((r) => setTimeout(r, 50));
-    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    // The data dir may already be bound (early, off the startup path), but neither publish may
+    // return while it is empty: kubelet would start the container on an empty volume (csi-lib #211).
+    expect(settled).toEqual([]);
+    expect(world.files.volumeIds()).toEqual([]);
     await world.backend.issue(`team-a/${world.backend.created[0].name}`);
     await Promise.all([first, second]);
 
     expect(world.backend.created).toHaveLength(1);
+    expect(world.files.volumeIds()).toEqual(['vol-1']);
     expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(1);
   });
 
@@ -67,7 +74,8 @@ describe('DefaultVolumeManager', () => {
     expect(error.message).toContain('was denied: not allowed');
     expect(await world.store.list()).toEqual([]);
     expect(world.files.volumeIds()).toEqual([]);
-    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    // The early bind (made while the request was out) is gone again.
+    expect(await world.mounter.isMountPoint(targetPathOf('vol-1'))).toBe(false);
     expect(driver.events.warnings).toEqual([{
       pod: { namespace: 'team-a', name: 'pod-vol-1', uid: 'uid-vol-1' }, reason: 'SvidIssuanceFailed', message: error.message,
     }]);

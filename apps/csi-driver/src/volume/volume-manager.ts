@@ -7,14 +7,14 @@ import { PhaseClock } from '../issuance/phase-clock';
 import { TOKEN_VERIFIER, type TokenVerifier } from '../issuance/ports';
 import { SvidIssuer } from '../issuance/svid-issuer';
 import { DataRootLostError, type DataRoot } from '../storage/data-root';
-import { DATA_ROOT, METADATA_STORE, MOUNTER } from '../storage/ports';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_WRITER } from '../storage/ports';
 import { VolumeLayout } from '../storage/volume-layout';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { isIssued, withIdentity, type ManagedVolume } from './managed-volume';
 import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
 import { Renewer } from './renewer';
-import type { MetadataStore, Mounter } from './ports';
+import type { MetadataStore, Mounter, SvidFileWriter } from './ports';
 import { TargetGuard, type TargetState } from './target-guard';
 import { acceptPresentedToken, bindingMismatch, checkStaleBindIdentity } from './volume-binding';
 import { VolumeIssuance } from './volume-issuance';
@@ -48,6 +48,8 @@ export class DefaultVolumeManager implements VolumeManager {
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(MOUNTER) private readonly mounter: Mounter,
+    /** Prepares a new volume's data dir before its first write, so it can be bound early. */
+    @Inject(SVID_WRITER) private readonly files: Pick<SvidFileWriter, 'prepare'>,
     @Inject(DATA_ROOT) private readonly dataRoot: DataRoot,
     private readonly keeper: DataRootKeeper,
     private readonly targets: TargetGuard,
@@ -130,13 +132,21 @@ export class DefaultVolumeManager implements VolumeManager {
 
     // A stale bind means the files it showed were on the lost tmpfs: issue anew into the new one.
     const issue = !isIssued(previous) || state === 'stale';
+    let early: Promise<void> | undefined;
     try {
       await store.write(meta);
       clock.mark('prepare');
+      // A first issuance at a free target binds the still empty data dir while the request is out
+      // (the mount helper is another process), taking the mount off the Pod's startup path. No
+      // container sees the empty dir: kubelet starts none before NodePublish returns, and a failed
+      // publish removes the bind below.
+      if (issue && state === 'none') early = this.mountEarly(req.volumeId, req.targetPath, meta.fsGroup);
+      early?.catch(() => undefined); // awaited below; not unhandled while issuance runs
       if (issue) meta = await this.issuance.issueAndStore(meta, clock);
-      await this.mountAt(req.volumeId, req.targetPath, state);
+      await (early ?? this.mountAt(req.volumeId, req.targetPath, state));
       clock.mark('mount');
     } catch (error) {
+      if (early) await this.undoEarlyMount(early, req.volumeId, req.targetPath);
       // A volume that never got a certificate leaves nothing behind; the pending request (kept by
       // the issuer) lets kubelet's retry pick up where this attempt stopped.
       if (!isIssued(previous)) await this.discard(req.volumeId);
@@ -164,6 +174,19 @@ export class DefaultVolumeManager implements VolumeManager {
       await mounter.unmount(targetPath).catch(() => undefined);
       throw new DomainError('internal', `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
     }
+  }
+
+  private async mountEarly(volumeId: string, targetPath: string, fsGroup: number | undefined): Promise<void> {
+    await this.files.prepare(volumeId, fsGroup);
+    await this.mountAt(volumeId, targetPath, 'none');
+  }
+
+  /** After a failed publish: the early bind (once it settled) goes if it is ours; anything else stays. */
+  private async undoEarlyMount(early: Promise<void>, volumeId: string, targetPath: string): Promise<void> {
+    await early.catch(() => undefined);
+    if ((await this.targets.classify(targetPath, volumeId).catch(() => 'foreign')) !== 'ours') return;
+    await this.mounter.unmount(targetPath).catch((error: Error) =>
+      this.logger.warn({ volumeId, targetPath, err: error.message }, 'removing the bind of the failed publish failed'));
   }
 
   private async unpublishLocked(volumeId: string, targetPath: string): Promise<void> {
