@@ -2,14 +2,18 @@ import { performance } from 'node:perf_hooks';
 
 /**
  * The phases a first publish goes through, in order. Each names the work that ENDS at its mark:
- * `lock` = waiting for the volume's lock, `prepare` = reading metadata and classifying the target,
- * `csr` = taking a pooled key and writing the CSR (not "key": the logger redacts any field named key), `create` = the CertificateRequest POST (as the
- * Pod; the API server calls cert-manager's webhook inside it), `approve` = created → Approved seen
- * on the watch, `sign` = Approved → Ready seen (the issuer's share), `verify` = checking the chain
- * against the key, `write` = files on the tmpfs and metadata, `mount` = the read-only bind.
- * `resume` replaces csr+create when kubelet retries a publish whose request is still pending.
+ * - `lock`: waiting for the volume's lock; `prepare`: metadata read, target classified, stored
+ * - `keyAndCsr`: a pooled key taken, the CSR written (not "key"/"csr": the logger redacts those fields)
+ * - `create`: the CertificateRequest POST as the Pod (the API server calls cert-manager's webhook)
+ * - `approve`: created → Approved seen on the watch (the approver's share)
+ * - `sign`: Approved → Ready seen (the issuer's share)
+ * - `verify`: the chain checked against the key; `write`: files on the tmpfs and metadata stored
+ * - `mount`: what is left of the read-only bind, which runs while the request is out
+ * - `resume` replaces keyAndCsr+create when kubelet retries a publish whose request is pending.
  */
-export const PUBLISH_PHASES = ['lock', 'prepare', 'resume', 'csr', 'create', 'approve', 'sign', 'verify', 'write', 'mount'] as const;
+export const PUBLISH_PHASES = [
+  'lock', 'prepare', 'resume', 'keyAndCsr', 'create', 'approve', 'sign', 'verify', 'write', 'mount',
+] as const;
 export type PublishPhase = (typeof PUBLISH_PHASES)[number];
 
 /**

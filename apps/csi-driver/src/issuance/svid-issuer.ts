@@ -61,7 +61,7 @@ export class SvidIssuer {
     this.keys = keys ?? onDemandKeys(settings.keyAlgorithm);
   }
 
-  /** `clock` (optional) is charged csr, create (or resume), approve, sign and verify. */
+  /** `clock` (optional) is charged keyAndCsr, create (or resume), approve, sign and verify. */
   async issue(target: IssuanceTarget, clock?: PhaseClock): Promise<IssuedSvid> {
     const resumed = await this.resume(target);
     if (resumed) clock?.mark('resume');
@@ -141,7 +141,7 @@ export class SvidIssuer {
       podUid: target.podUid,
       extraAnnotations: this.settings.extraAnnotations,
     });
-    clock?.mark('csr');
+    clock?.mark('keyAndCsr');
     const created = await this.gateway.createAs(target.token, draft).catch((error: Error) => {
       throw new DomainError(createErrorKind(error),
         `creating certificate request in ${target.namespace} as the Pod's ServiceAccount: ${error.message}`);

@@ -64,7 +64,7 @@ export class VolumeMetrics {
     });
     this.publishPhase = new Histogram({
       name: 'certmanager_csi_spiffe_publish_phase_seconds',
-      help: 'Time a successful first publish spent in each phase (lock, prepare, csr, create, approve, sign, verify, write, mount).',
+      help: 'Time a successful first publish spent in each phase (lock, prepare, keyAndCsr, create, approve, sign, verify, write, mount).',
       labelNames: ['phase'], registers,
       // Fine below 100 ms: a Pod's start waits on kubelet's 300 ms volume poll, so tens of ms matter.
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
