@@ -33,6 +33,9 @@ const LOG_DIR = resolve(__dirname, '../../.tmp/node-startup-logs');
 
 const volumeIdOf = (uid: string) => `csi-${createHash('sha256').update(`${uid}spiffe`).digest('hex')}`;
 
+/** The issue's target for the added p50 (CRI started_at). */
+export const TARGET_MS = 100;
+
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
@@ -135,7 +138,11 @@ export function printFigure(f: StartupFigure): void {
     `Pod created → Running, seen on a watch (${f.withVolume.length} + ${f.without.length} Pods, interleaved; kubelet reports Running on its 1 s PLEG relist):`,
     `${row('p50', f.p50)} (target ≤ 100 ms)`, row('p95', f.p95),
     'Pod created → container started (CRI started_at, no relist tick):',
-    `${row('p50', f.started.p50)} (target ≤ 100 ms)`, row('p95', f.started.p95),
+    `${row('p50', f.started.p50)} (target ≤ 100 ms: ${f.started.p50.added <= TARGET_MS ? 'met' : 'NOT met'} this run)`,
+    row('p95', f.started.p95),
+    `  reported, not asserted: whether a Pod with our volume makes the same 300 ms volume tick of kubelet 1.20 as one
+  without is a race between the driver's ~50–120 ms and kubelet's own tick phase, so on a loaded 2-core
+  machine the p50 flips between runs (see test/node/README.md, "The figure users feel").`,
     `Pod created → driver logged "volume published": p50 ${ms(f.published.p50)}, p95 ${ms(f.published.p95)} (${f.published.samples.length} Pods; the rest is kubelet's)`,
     formatBreakdown(f.breakdown),
   ].join('\n'));
