@@ -51,3 +51,10 @@ export class PhaseClock {
     return Math.round((this.now() - this.started) * 10) / 10;
   }
 }
+
+/** What a caller of an issuance may follow: its phases, and the moment the request is out. */
+export interface IssueHooks {
+  clock?: PhaseClock;
+  /** Called once the request exists on the API server (created, or a pending one resumed). */
+  onSubmitted?: () => void;
+}

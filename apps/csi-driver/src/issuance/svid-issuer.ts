@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { DomainError, type DomainErrorKind } from '../domain-error';
 import { KEY_SOURCE, onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
-import type { PhaseClock } from './phase-clock';
+import type { IssueHooks, PhaseClock } from './phase-clock';
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, type CertificateRequest, type CertificateRequestGateway, type IssuerSource,
 } from './ports';
@@ -61,11 +61,13 @@ export class SvidIssuer {
     this.keys = keys ?? onDemandKeys(settings.keyAlgorithm);
   }
 
-  /** `clock` (optional) is charged keyAndCsr, create (or resume), approve, sign and verify. */
-  async issue(target: IssuanceTarget, clock?: PhaseClock): Promise<IssuedSvid> {
+  /** hooks.clock is charged keyAndCsr, create (or resume), approve, sign and verify. */
+  async issue(target: IssuanceTarget, hooks: IssueHooks = {}): Promise<IssuedSvid> {
+    const { clock } = hooks;
     const resumed = await this.resume(target);
     if (resumed) clock?.mark('resume');
     const { request, key } = resumed ?? (await this.submit(target, clock));
+    hooks.onSubmitted?.();
     const name = `${request.metadata.namespace}/${request.metadata.name}`;
     const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs,
       () => clock?.mark('approve'));

@@ -5,7 +5,7 @@ import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-wa
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, type CertificateRequestGateway, type IssuanceEvents,
 } from '../issuance/ports';
-import type { PhaseClock } from '../issuance/phase-clock';
+import type { IssueHooks } from '../issuance/phase-clock';
 import { SvidIssuer } from '../issuance/svid-issuer';
 import { METADATA_STORE, SVID_WRITER } from '../storage/ports';
 import { issuanceTarget, type ManagedVolume } from './managed-volume';
@@ -59,15 +59,15 @@ export class VolumeIssuance {
     await Promise.all(this.pruning);
   }
 
-  /** `clock` (optional): the issuer's phases, then `write` once the files and metadata are stored. */
-  async issueAndStore(meta: ManagedVolume, clock?: PhaseClock): Promise<ManagedVolume> {
+  /** hooks (optional): the issuer's (SvidIssuer.issue), then clock's `write` once files and metadata are stored. */
+  async issueAndStore(meta: ManagedVolume, hooks: IssueHooks = {}): Promise<ManagedVolume> {
     const { issuer, writer, store, metrics, fileNames } = this;
     const target = issuanceTarget(meta);
     if (typeof target === 'string') throw new Error(`volume ${meta.volumeId} cannot be issued: ${target}`);
 
     metrics.issuanceAttempted(meta.volumeId);
     try {
-      const svid = await issuer.issue(target, clock);
+      const svid = await issuer.issue(target, hooks);
       const files: Record<string, string | Buffer> = {
         [fileNames.certificate]: svid.chainPem,
         [fileNames.key]: svid.privateKeyPem,
@@ -88,7 +88,7 @@ export class VolumeIssuance {
       if (!svid.caPem) delete updated.issuerCaPem;
       await store.write(updated);
       await this.observer.svidStored(updated);
-      clock?.mark('write');
+      hooks.clock?.mark('write');
       metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
       this.pruneInBackground({ namespace: target.namespace, nodeId: this.nodeId, volumeId: meta.volumeId, keep: 1 });
       return updated;

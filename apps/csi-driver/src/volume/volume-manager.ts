@@ -136,13 +136,16 @@ export class DefaultVolumeManager implements VolumeManager {
     try {
       await store.write(meta);
       clock.mark('prepare');
-      // A first issuance at a free target binds the still empty data dir while the request is out
-      // (the mount helper is another process), taking the mount off the Pod's startup path. No
-      // container sees the empty dir: kubelet starts none before NodePublish returns, and a failed
-      // publish removes the bind below.
-      if (issue && state === 'none') early = this.mountEarly(req.volumeId, req.targetPath, meta.fsGroup);
-      early?.catch(() => undefined); // awaited below; not unhandled while issuance runs
-      if (issue) meta = await this.issuance.issueAndStore(meta, clock);
+      // A first issuance at a free target binds the still empty data dir once its request is out
+      // (the mount helper is another process; approval and signing take longer than the bind),
+      // taking the mount off the Pod's startup path. Not before: a request refused at creation
+      // (no RBAC, a bad token) costs no mount. No container sees the empty dir: kubelet starts
+      // none before NodePublish returns, and a failed publish removes the bind below.
+      const onSubmitted = issue && state === 'none' ? () => {
+        early = this.mountEarly(req.volumeId, req.targetPath, meta.fsGroup);
+        early.catch(() => undefined); // awaited below; not unhandled while issuance runs
+      } : undefined;
+      if (issue) meta = await this.issuance.issueAndStore(meta, { clock, onSubmitted });
       await (early ?? this.mountAt(req.volumeId, req.targetPath, state));
       clock.mark('mount');
     } catch (error) {
