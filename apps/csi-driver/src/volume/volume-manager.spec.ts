@@ -82,6 +82,15 @@ describe('DefaultVolumeManager', () => {
     expect(await driver.registry.getSingleMetricAsString('certmanager_csi_issue_errors_total')).toContain('volume="vol-1"} 1');
   });
 
+  it('a publish refused at creation (no RBAC) never binds anything', async () => {
+    world.backend.rejectCreate = Object.assign(new Error('forbidden'), { statusCode: 403 });
+    const error = await expectCsiError(driver.manager.publish(publishRequest('vol-1')));
+    expect(error.code).toBe(status.PERMISSION_DENIED);
+    // The early bind waits for the request to exist: a refused one costs no mount and no unmount.
+    expect(world.mounter.calls).toEqual([]);
+    expect(await world.store.list()).toEqual([]);
+  });
+
   it('a timed-out publish is resumed by the retry without a second request', async () => {
     await driver.stop();
     driver = await startDriver(world, { issuanceTimeoutMs: 150 });
