@@ -14,7 +14,7 @@ interface Quantiles { withVolume: number; without: number; added: number }
 interface Saved {
   p50: Quantiles; p95: Quantiles; withVolume: number[]; started: { p50: Quantiles; p95: Quantiles }; published: { p50: number };
   /** Medians of the driver's publish phases (absent in figures saved before they were measured). */
-  breakdown?: { phases: Record<string, number> };
+  breakdown?: { phases: Record<string, number>; firstTick?: { made: number; of: number } };
 }
 
 export function benchNode(): Figure[] {
@@ -32,7 +32,9 @@ export function benchNode(): Figure[] {
   const n = f.withVolume.length;
   const r = (x: number) => Math.round(x);
   const phases = Object.entries(f.breakdown?.phases ?? {}).filter(([, v]) => Number.isFinite(v)).map(([k, v]) => `${k} ${r(v)}`);
-  const where = phases.length ? `; driver phases p50 (ms): ${phases.join(', ')}` : '';
+  const tick = f.breakdown?.firstTick;
+  const where = (tick ? `; ${tick.made}/${tick.of} made kubelet's first 300 ms volume tick` : '') +
+    (phases.length ? `; driver phases p50 (ms): ${phases.join(', ')}` : '');
   return [
     { section: 'startup', name: NAME, value: r(f.started.p50.added), unit: 'ms', target: { op: '<=', value: 100 },
       note: `${n}+${n} Pods interleaved: with ${r(f.started.p50.withVolume)} ms, without ${r(f.started.p50.without)} ms; p95 added ${r(f.started.p95.added)} ms (CRI started_at); the driver published at p50 ${r(f.published.p50)} ms after creation${where}` },
