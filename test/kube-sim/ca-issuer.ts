@@ -27,7 +27,11 @@ export interface CaIssuerSimOptions {
    * benchmarks). test:node passes one built on @peculiar/x509 so that no code of ours judges ours.
    */
   signer?: (ca: CertificateAuthority, input: SignInput, durationOverrideMs?: number) => Promise<string>;
+  /** Told, per request finished, when it was seen ready to finish, signed and written (epoch ms). */
+  onFinished?: (trace: IssuerTrace) => void;
 }
+
+export interface IssuerTrace { namespace: string; name: string; seen: number; signed: number; written: number }
 
 export interface CaIssuerSim {
   caPem: string;
@@ -162,11 +166,14 @@ class CaIssuerController {
    * `issued` as 0 after a runtime-ca mount that way). A write that never lands takes it back.
    */
   private async finish(cr: CertificateRequest): Promise<void> {
+    const seen = Date.now();
     if (this.delayMs > 0) await sleep(this.delayMs);
     if (this.stopped || this.mode === 'ignore') return;
     const outcome = await this.outcome(cr);
+    const signed = Date.now();
     this.counts[outcome.counter]++;
     if (!(await this.write(cr, outcome))) this.counts[outcome.counter]--;
+    else this.o.onFinished?.({ namespace: cr.metadata.namespace, name: cr.metadata.name, seen, signed, written: Date.now() });
   }
 
   /** Writes the outcome to /status with conflict retries; true once it is on the server. */

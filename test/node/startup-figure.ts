@@ -3,11 +3,14 @@
 // created one at a time and interleaved in the same run so both see the same machine.
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RealCluster } from '../real/cluster';
-import { containerId, containerLog, containerStartedAt, getPod, listPods, RELEASE_NAMESPACE, workloadPod, type PodObject } from './node';
+import { containerId, containerLog, containerStartedAt, ENV, getPod, listPods, RELEASE_NAMESPACE, workloadPod, type PodObject } from './node';
+import {
+  breakdown, formatBreakdown, publishLines, readIfExists, readIssuerTrace, requestPath, type Breakdown, type PodTimes,
+} from './startup-breakdown';
 
 interface Quantiles { withVolume: number; without: number; added: number }
 export interface StartupFigure {
@@ -20,9 +23,18 @@ export interface StartupFigure {
   started: { withVolume: number[]; without: number[]; p50: Quantiles; p95: Quantiles };
   /** Create call returned → the driver logged "volume published" for the Pod's volume (the driver's share ends there). */
   published: { samples: number[]; p50: number; p95: number };
+  /** Where the time went, step by step (medians). */
+  breakdown: Breakdown;
 }
 
 export const FIGURE_FILE = resolve(__dirname, '../../.tmp/node-startup-figure.json');
+/** The logs the breakdown was computed from, for a closer look after the run. */
+const LOG_DIR = resolve(__dirname, '../../.tmp/node-startup-logs');
+
+const volumeIdOf = (uid: string) => `csi-${createHash('sha256').update(`${uid}spiffe`).digest('hex')}`;
+
+/** The issue's target for the added p50 (CRI started_at). */
+export const TARGET_MS = 100;
 
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,6 +54,7 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
   watch.done.catch(() => undefined);
   await sleep(200);
   const createdAt = new Map<string, { wall: number; uid: string }>();
+  const timed: PodTimes[] = [];
   const one = async (name: string, volume: boolean): Promise<[running: number, started: number]> => {
     const pod = workloadPod(namespace, name, { serviceAccount: 'app', volume });
     const wall0 = Date.now();
@@ -56,6 +69,7 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
     }
     const p = await getPod(cluster, namespace, name);
     const startedAt = await containerStartedAt(containerId(p!, 'app'));
+    timed.push({ name, uid: made.metadata.uid as string, created: created.wall, started: startedAt, volume });
     return [running.get(name)! - created.mono, startedAt - created.wall];
   };
   try {
@@ -79,8 +93,23 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
       const o = quantile(b, q);
       return { withVolume: w, without: o, added: w - o };
     };
-    const published = publishTimes(createdAt, [...Array(n).keys()].map((i) => `with-${i}`), await driverLog());
+    const log = await driverLog();
+    const published = publishTimes(createdAt, [...Array(n).keys()].map((i) => `with-${i}`), log);
+    const counted = timed.filter((t) => !t.name.startsWith('warmup-'));
+    const logs = {
+      kubelet: readIfExists(join(ENV.STATE, 'logs/kubelet.log')), containerd: readIfExists(join(ENV.STATE, 'logs/containerd.log')), driver: log,
+      approver: (await listPods(cluster, RELEASE_NAMESPACE, 'app=cert-manager-csi-driver-spiffe-approver'))
+        .map((p) => containerLog(p, 'cert-manager-csi-driver-spiffe-approver')).join('\n'),
+    };
+    // Kept beside the figure: the node (and these logs with it) is gone once the tier ends.
+    mkdirSync(LOG_DIR, { recursive: true });
+    for (const [name, text] of Object.entries(logs)) writeFileSync(join(LOG_DIR, `${name}.log`), text);
+    writeFileSync(join(LOG_DIR, 'pods.json'), JSON.stringify(counted, null, 1));
     return {
+      breakdown: {
+        ...breakdown(counted, volumeIdOf, logs),
+        request: requestPath(counted, volumeIdOf, log, logs.approver, readIssuerTrace()),
+      },
       published: { samples: published, p50: quantile(published, 0.5), p95: quantile(published, 0.95) },
       withVolume, without, p50: p(withVolume, without, 0.5), p95: p(withVolume, without, 0.95),
       started: { withVolume: startedWith, without: startedWithout,
@@ -93,19 +122,10 @@ export async function measureStartup(cluster: RealCluster, namespace: string, n:
 
 /** ms from each Pod's creation to the driver's "volume published" log line for its volume. */
 function publishTimes(createdAt: Map<string, { wall: number; uid: string }>, names: string[], log: string): number[] {
-  const publishedAt = new Map<string, number>();
-  for (const line of log.split('\n')) {
-    if (!line.includes('"volume published"')) continue;
-    try {
-      const entry = JSON.parse(line.slice(line.indexOf('{'))) as { time: number; volumeId: string };
-      publishedAt.set(entry.volumeId, entry.time);
-    } catch {
-      // a line cut by log rotation
-    }
-  }
+  const lines = publishLines(log);
   return names.flatMap((name) => {
     const c = createdAt.get(name);
-    const t = c && publishedAt.get(`csi-${createHash('sha256').update(`${c.uid}spiffe`).digest('hex')}`);
+    const t = c && lines.get(volumeIdOf(c.uid))?.time;
     return c && t ? [t - c.wall] : [];
   });
 }
@@ -118,8 +138,13 @@ export function printFigure(f: StartupFigure): void {
     `Pod created → Running, seen on a watch (${f.withVolume.length} + ${f.without.length} Pods, interleaved; kubelet reports Running on its 1 s PLEG relist):`,
     `${row('p50', f.p50)} (target ≤ 100 ms)`, row('p95', f.p95),
     'Pod created → container started (CRI started_at, no relist tick):',
-    `${row('p50', f.started.p50)} (target ≤ 100 ms)`, row('p95', f.started.p95),
+    `${row('p50', f.started.p50)} (target ≤ 100 ms: ${f.started.p50.added <= TARGET_MS ? 'met' : 'NOT met'} this run)`,
+    row('p95', f.started.p95),
+    `  reported, not asserted: whether a Pod with our volume makes the same 300 ms volume tick of kubelet 1.20 as one
+  without is a race between the driver's ~50–120 ms and kubelet's own tick phase, so on a loaded 2-core
+  machine the p50 flips between runs (see test/node/README.md, "The figure users feel").`,
     `Pod created → driver logged "volume published": p50 ${ms(f.published.p50)}, p95 ${ms(f.published.p95)} (${f.published.samples.length} Pods; the rest is kubelet's)`,
+    formatBreakdown(f.breakdown),
   ].join('\n'));
   mkdirSync(resolve(FIGURE_FILE, '..'), { recursive: true });
   writeFileSync(FIGURE_FILE, JSON.stringify({ measuredAt: new Date().toISOString(), ...f }, null, 2));

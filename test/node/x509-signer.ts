@@ -41,13 +41,22 @@ export async function signWithPeculiar(ca: CertificateAuthority, input: SignInpu
   if (ekus.length) extensions.push(new x509.ExtendedKeyUsageExtension(ekus, false));
   const san = csr.extensions.find((e) => e.type === SAN_OID);
   if (san) extensions.push(new x509.Extension(SAN_OID, san.critical || subjectEmpty, san.value));
-  extensions.push(await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false));
+  extensions.push(await authorityKeyId(ca));
 
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomHexSerial(), subject: csr.subjectName, issuer: ca.cert.subjectName, notBefore, notAfter,
     publicKey: csr.publicKey, signingKey: ca.privateKey, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, extensions,
   });
   return cert.toString('pem') + '\n';
+}
+
+// Once per CA, as Go's x509.CreateCertificate copies the parent's SubjectKeyId instead of hashing
+// the CA key again for every certificate: the stand-in should not cost more than the real issuer.
+const AKI = new WeakMap<CertificateAuthority, Promise<x509.Extension>>();
+function authorityKeyId(ca: CertificateAuthority): Promise<x509.Extension> {
+  let aki = AKI.get(ca);
+  if (!aki) AKI.set(ca, (aki = x509.AuthorityKeyIdentifierExtension.create(ca.cert, false)));
+  return aki;
 }
 
 function randomHexSerial(): string {

@@ -33,6 +33,11 @@ export function classifyRequest(request: CertificateRequest): RequestOutcome {
   return { state: 'pending', reason: 'not yet approved' };
 }
 
+/** Approved=True: the approver's part is done (the issuer's may not be). */
+export function isApproved(request: CertificateRequest): boolean {
+  return condition(request, 'Approved')?.status === 'True';
+}
+
 export function requestName(request: CertificateRequest): string {
   return `${request.metadata.namespace}/${request.metadata.name ?? request.metadata.generateName ?? '?'}`;
 }

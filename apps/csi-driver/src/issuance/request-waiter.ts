@@ -1,5 +1,5 @@
 import type { CertificateRequest, CertificateRequestGateway } from './ports';
-import { classifyRequest, type RequestOutcome } from './request-outcome';
+import { classifyRequest, isApproved, type RequestOutcome } from './request-outcome';
 
 export type WaitResult = Exclude<RequestOutcome, { state: 'pending' }> | { state: 'timeout'; lastReason: string };
 
@@ -14,6 +14,8 @@ export function waitForRequestOutcome(
   gateway: CertificateRequestGateway,
   initial: CertificateRequest,
   timeoutMs: number,
+  /** Called once, when the request is first seen Approved and not yet final (phase timing). */
+  onApproved?: () => void,
 ): Promise<WaitResult> {
   const namespace = initial.metadata.namespace!;
   const name = initial.metadata.name!;
@@ -22,6 +24,7 @@ export function waitForRequestOutcome(
     let stopWatch: (() => void) | undefined;
     let rewatchTimer: NodeJS.Timeout | undefined;
     let done = false;
+    let approvedSeen = false;
 
     const finish = (result: WaitResult) => {
       if (done) return;
@@ -35,6 +38,10 @@ export function waitForRequestOutcome(
       const outcome = classifyRequest(request);
       if (outcome.state === 'pending') {
         lastReason = outcome.reason;
+        if (!approvedSeen && isApproved(request)) {
+          approvedSeen = true;
+          onApproved?.();
+        }
         return false;
       }
       finish(outcome);

@@ -8,6 +8,7 @@ import { CA_BUNDLE_SOURCE, NoCaBundle, type CaBundleSource } from '../ca-bundle/
 import { DomainError, type DomainErrorKind } from '../domain-error';
 import { KEY_SOURCE, onDemandKeys, type KeySource } from './key-pool';
 import { PendingRequests } from './pending-requests';
+import type { IssueHooks, PhaseClock } from './phase-clock';
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUER_SOURCE, type CertificateRequest, type CertificateRequestGateway, type IssuerSource,
 } from './ports';
@@ -75,10 +76,17 @@ export class SvidIssuer {
     this.keys = keys ?? onDemandKeys(settings.keyAlgorithm);
   }
 
-  async issue(target: IssuanceTarget): Promise<IssuedSvid> {
-    const { request, key } = (await this.resume(target)) ?? (await this.submit(target));
+  /** hooks.clock is charged keyAndCsr, create (or resume), approve, sign and verify. */
+  async issue(target: IssuanceTarget, hooks: IssueHooks = {}): Promise<IssuedSvid> {
+    const { clock } = hooks;
+    const resumed = await this.resume(target);
+    if (resumed) clock?.mark('resume');
+    const { request, key } = resumed ?? (await this.submit(target, clock));
+    hooks.onSubmitted?.();
     const name = `${request.metadata.namespace}/${request.metadata.name}`;
-    const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs);
+    const result = await waitForRequestOutcome(this.gateway, request, this.settings.issuanceTimeoutMs,
+      () => clock?.mark('approve'));
+    clock?.mark('sign');
     if (result.state === 'timeout') {
       // Keep the pending key: kubelet's retry (or the next renewal attempt) picks this request up.
       throw new DomainError('timed-out',
@@ -99,6 +107,7 @@ export class SvidIssuer {
       throw new SvidRejectedError(checked.violation.rule,
         `${checked.message} (certificate request ${name}; the SVID is neither written nor served)`);
     }
+    clock?.mark('verify');
     const validated = checked.svid;
     this.logger.info({ volumeId: target.volumeId, request: name, notAfter: validated.notAfter }, 'certificate issued');
     return {
@@ -135,7 +144,7 @@ export class SvidIssuer {
     return { request, key: pending.key };
   }
 
-  private async submit(target: IssuanceTarget): Promise<{ request: CertificateRequest; key: GeneratedKey }> {
+  private async submit(target: IssuanceTarget, clock?: PhaseClock): Promise<{ request: CertificateRequest; key: GeneratedKey }> {
     const issuerRef = this.issuers.current();
     if (!issuerRef) {
       throw new DomainError('precondition-failed',
@@ -155,10 +164,12 @@ export class SvidIssuer {
       podUid: target.podUid,
       extraAnnotations: this.settings.extraAnnotations,
     });
+    clock?.mark('keyAndCsr');
     const created = await this.gateway.createAs(target.token, draft).catch((error: Error) => {
       throw new DomainError(createErrorKind(error),
         `creating certificate request in ${target.namespace} as the Pod's ServiceAccount: ${error.message}`);
     });
+    clock?.mark('create');
     this.pending.set(target.volumeId, {
       requestName: created.metadata.name!,
       namespace: target.namespace,

@@ -8,6 +8,8 @@ import { DATA_DIR_MODE, VOLUME_DIR_MODE, VolumeLayout } from './volume-layout';
 export interface SvidFileWriter {
   /** Atomically replaces the volume's file set (e.g. tls.crt, tls.key, ca.crt); gid = fsGroup. */
   write(volumeId: string, files: Record<string, string | Buffer>, gid?: number): Promise<void>;
+  /** Creates the volume's (empty) data dir with its final owner and mode, so it can be bound before the first write. */
+  prepare(volumeId: string, gid?: number): Promise<void>;
 }
 
 export interface SvidFileReader {
@@ -52,6 +54,12 @@ export class FileSvidStore implements SvidFileWriter, SvidFileReader {
   }
 
   private async writeNow(volumeId: string, files: Record<string, string | Buffer>, gid?: number): Promise<void> {
+    await this.prepare(volumeId, gid);
+    await new AtomicWriter(this.layout.dataDir(volumeId)).write(files, { gid });
+  }
+
+  async prepare(volumeId: string, gid?: number): Promise<void> {
+    assertGid(gid);
     const dataDir = this.layout.dataDir(volumeId);
     await this.guard?.assertIntact();
     try {
@@ -63,7 +71,6 @@ export class FileSvidStore implements SvidFileWriter, SvidFileReader {
     } catch (err) {
       throw storageError(`preparing the data directory of volume ${volumeId}`, err);
     }
-    await new AtomicWriter(dataDir).write(files, { gid });
   }
 
   async read(volumeId: string): Promise<Record<string, Buffer>> {

@@ -28,7 +28,7 @@ export class CaRotation {
     @Inject(CA_BUNDLE_SOURCE) private readonly source: CaBundleSource,
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(SVID_READER) private readonly reader: SvidFileReader,
-    @Inject(SVID_WRITER) private readonly writer: SvidFileWriter,
+    @Inject(SVID_WRITER) private readonly writer: Pick<SvidFileWriter, 'write'>,
     private readonly mutex: KeyedMutex,
     @Inject(SCHEDULER) private readonly scheduler: Scheduler,
     @Inject(LOGGER) private readonly logger: Logger,

@@ -5,6 +5,7 @@ import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-wa
 import {
   CERTIFICATE_REQUEST_GATEWAY, ISSUANCE_EVENTS, type CertificateRequestGateway, type IssuanceEvents,
 } from '../issuance/ports';
+import type { IssueHooks } from '../issuance/phase-clock';
 import { SvidIssuer, SvidRejectedError } from '../issuance/svid-issuer';
 import { METADATA_STORE, SVID_WRITER } from '../storage/ports';
 import { issuanceTarget, type ManagedVolume } from './managed-volume';
@@ -54,7 +55,8 @@ export class VolumeIssuance {
     await Promise.all(this.pruning);
   }
 
-  async issueAndStore(meta: ManagedVolume): Promise<ManagedVolume> {
+  /** hooks (optional): the issuer's (SvidIssuer.issue), then clock's `write` once files and metadata are stored. */
+  async issueAndStore(meta: ManagedVolume, hooks: IssueHooks = {}): Promise<ManagedVolume> {
     const { issuer, writer, store, metrics, fileNames } = this;
     const target = issuanceTarget(meta);
     if (typeof target === 'string') throw new Error(`volume ${meta.volumeId} cannot be issued: ${target}`);
@@ -62,7 +64,7 @@ export class VolumeIssuance {
     metrics.issuanceAttempted(meta.volumeId);
     try {
       // Only what passed the SVID rules is written, and every file of it in one swap.
-      const svid = await issuer.issue(target);
+      const svid = await issuer.issue(target, hooks);
       const { chainPem, keyPem, bundlePem } = svid.validated;
       await writer.write(meta.volumeId, svidPayload({ chainPem, keyPem, bundlePem, sourceCa: this.caBundle.current() }, fileNames), meta.fsGroup);
 
@@ -78,6 +80,7 @@ export class VolumeIssuance {
       if (!svid.caPem) delete updated.issuerCaPem;
       await store.write(updated);
       await this.observer.svidStored(updated, svid.validated);
+      hooks.clock?.mark('write');
       metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
       this.pruneInBackground({ namespace: target.namespace, nodeId: this.nodeId, volumeId: meta.volumeId, keep: 1 });
       return updated;

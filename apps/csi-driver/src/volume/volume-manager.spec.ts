@@ -4,7 +4,9 @@ import { status } from '@grpc/grpc-js';
 import { X509Certificate } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RENEWAL_TOKEN_KEY, type ManagedVolume } from './managed-volume';
-import { DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, type TestDriver, type World } from './testing/harness';
+import {
+  DATA_ROOT_PATH, createWorld, expectCsiError, publishRequest, startDriver, targetPathOf, type TestDriver, type World,
+} from './testing/harness';
 import { eventually } from '../../../../test/support/eventually';
 
 describe('DefaultVolumeManager', () => {
@@ -51,17 +53,22 @@ describe('DefaultVolumeManager', () => {
     expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(1);
   });
 
-  it('two concurrent publishes of one volume issue once and never mount an empty volume', async () => {
+  it('two concurrent publishes of one volume issue once and never report an empty volume mounted', async () => {
     world.backend.answer = 'none';
-    const first = driver.manager.publish(publishRequest('vol-1'));
-    const second = driver.manager.publish(publishRequest('vol-1'));
+    const settled: string[] = [];
+    const first = driver.manager.publish(publishRequest('vol-1')).then(() => settled.push('first'));
+    const second = driver.manager.publish(publishRequest('vol-1')).then(() => settled.push('second'));
     await eventually(() => world.backend.created.length === 1);
     await new Promise((r) => setTimeout(r, 50));
-    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    // The data dir may already be bound (early, off the startup path), but neither publish may
+    // return while it is empty: kubelet would start the container on an empty volume (csi-lib #211).
+    expect(settled).toEqual([]);
+    expect(world.files.volumeIds()).toEqual([]);
     await world.backend.issue(`team-a/${world.backend.created[0].name}`);
     await Promise.all([first, second]);
 
     expect(world.backend.created).toHaveLength(1);
+    expect(world.files.volumeIds()).toEqual(['vol-1']);
     expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(1);
   });
 
@@ -72,7 +79,8 @@ describe('DefaultVolumeManager', () => {
     expect(error.message).toContain('was denied: not allowed');
     expect(await world.store.list()).toEqual([]);
     expect(world.files.volumeIds()).toEqual([]);
-    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    // The early bind (made while the request was out) is gone again.
+    expect(await world.mounter.isMountPoint(targetPathOf('vol-1'))).toBe(false);
     expect(driver.events.warnings).toEqual([{
       pod: { namespace: 'team-a', name: 'pod-vol-1', uid: 'uid-vol-1' }, reason: 'SvidIssuanceFailed', message: error.message,
     }]);
@@ -85,7 +93,9 @@ describe('DefaultVolumeManager', () => {
     expect(error.code).toBe(status.INTERNAL);
     expect(await world.store.list()).toEqual([]);
     expect(world.files.volumeIds()).toEqual([]);
-    expect(world.mounter.calls.filter((c) => c.op === 'bindReadOnly')).toHaveLength(0);
+    // The early bind (made while the request was out) is undone: nothing stays mounted.
+    const unmounted = world.mounter.calls.flatMap((c) => (c.op === 'unmount' ? [c.path] : []));
+    for (const call of world.mounter.calls) if (call.op === 'bindReadOnly') expect(unmounted).toContain(call.dst);
     expect(driver.events.warnings).toEqual([expect.objectContaining({
       reason: 'SvidRejected', message: expect.stringMatching(/^B8: keyUsage lacks digitalSignature \(certificate request team-a\//),
     })]);
@@ -95,6 +105,15 @@ describe('DefaultVolumeManager', () => {
     await driver.manager.publish(publishRequest('vol-1'));
     expect(world.backend.created).toHaveLength(2);
     expect(Object.keys(await world.files.read('vol-1'))).toContain('credentials.pem');
+  });
+
+  it('a publish refused at creation (no RBAC) never binds anything', async () => {
+    world.backend.rejectCreate = Object.assign(new Error('forbidden'), { statusCode: 403 });
+    const error = await expectCsiError(driver.manager.publish(publishRequest('vol-1')));
+    expect(error.code).toBe(status.PERMISSION_DENIED);
+    // The early bind waits for the request to exist: a refused one costs no mount and no unmount.
+    expect(world.mounter.calls).toEqual([]);
+    expect(await world.store.list()).toEqual([]);
   });
 
   it('a timed-out publish is resumed by the retry without a second request', async () => {

@@ -3,17 +3,18 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { LOGGER } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain-error';
+import { PhaseClock } from '../issuance/phase-clock';
 import { TOKEN_VERIFIER, type TokenVerifier } from '../issuance/ports';
 import { SvidIssuer } from '../issuance/svid-issuer';
 import { DataRootLostError, type DataRoot } from '../storage/data-root';
-import { DATA_ROOT, METADATA_STORE, MOUNTER } from '../storage/ports';
+import { DATA_ROOT, METADATA_STORE, MOUNTER, SVID_WRITER } from '../storage/ports';
 import { VolumeLayout } from '../storage/volume-layout';
 import { DataRootKeeper } from './data-root-keeper';
 import { KeyedMutex } from './keyed-mutex';
 import { isIssued, withIdentity, type ManagedVolume } from './managed-volume';
 import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
 import { Renewer } from './renewer';
-import type { MetadataStore, Mounter } from './ports';
+import type { MetadataStore, Mounter, SvidFileWriter } from './ports';
 import { TargetGuard, type TargetState } from './target-guard';
 import { acceptPresentedToken, bindingMismatch, checkStaleBindIdentity } from './volume-binding';
 import { VolumeIssuance } from './volume-issuance';
@@ -47,6 +48,8 @@ export class DefaultVolumeManager implements VolumeManager {
   constructor(
     @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(MOUNTER) private readonly mounter: Mounter,
+    /** Prepares a new volume's data dir before its first write, so it can be bound early. */
+    @Inject(SVID_WRITER) private readonly files: Pick<SvidFileWriter, 'prepare'>,
     @Inject(DATA_ROOT) private readonly dataRoot: DataRoot,
     private readonly keeper: DataRootKeeper,
     private readonly targets: TargetGuard,
@@ -73,9 +76,13 @@ export class DefaultVolumeManager implements VolumeManager {
 
   async publish(req: PublishRequest): Promise<void> {
     const done = this.metrics.publishTimer();
+    const clock = new PhaseClock();
     try {
       await this.targets.confine(req.targetPath);
-      await this.mutex.run(req.volumeId, () => this.publishLocked(req));
+      await this.mutex.run(req.volumeId, () => {
+        clock.mark('lock');
+        return this.publishLocked(req, clock);
+      });
       done('ok');
     } catch (error) {
       done('error');
@@ -100,7 +107,7 @@ export class DefaultVolumeManager implements VolumeManager {
     return { ready: true };
   }
 
-  private async publishLocked(req: PublishRequest): Promise<void> {
+  private async publishLocked(req: PublishRequest, clock: PhaseClock): Promise<void> {
     const { store, targets, logger } = this;
     await this.keeper.ensure();
     const previous = (await store.read(req.volumeId)) as ManagedVolume | undefined;
@@ -125,11 +132,24 @@ export class DefaultVolumeManager implements VolumeManager {
 
     // A stale bind means the files it showed were on the lost tmpfs: issue anew into the new one.
     const issue = !isIssued(previous) || state === 'stale';
+    let early: Promise<void> | undefined;
     try {
       await store.write(meta);
-      if (issue) meta = await this.issuance.issueAndStore(meta);
-      await this.mountAt(req.volumeId, req.targetPath, state);
+      clock.mark('prepare');
+      // A first issuance at a free target binds the still empty data dir once its request is out
+      // (the mount helper is another process; approval and signing take longer than the bind),
+      // taking the mount off the Pod's startup path. Not before: a request refused at creation
+      // (no RBAC, a bad token) costs no mount. No container sees the empty dir: kubelet starts
+      // none before NodePublish returns, and a failed publish removes the bind below.
+      const onSubmitted = issue && state === 'none' ? () => {
+        early = this.mountEarly(req.volumeId, req.targetPath, meta.fsGroup);
+        early.catch(() => undefined); // awaited below; not unhandled while issuance runs
+      } : undefined;
+      if (issue) meta = await this.issuance.issueAndStore(meta, { clock, onSubmitted });
+      await (early ?? this.mountAt(req.volumeId, req.targetPath, state));
+      clock.mark('mount');
     } catch (error) {
+      if (early) await this.undoEarlyMount(early, req.volumeId, req.targetPath);
       // A volume that never got a certificate leaves nothing behind; the pending request (kept by
       // the issuer) lets kubelet's retry pick up where this attempt stopped.
       if (!isIssued(previous)) await this.discard(req.volumeId);
@@ -139,7 +159,11 @@ export class DefaultVolumeManager implements VolumeManager {
     this.ensureRenewal(meta);
     this.managed.add(req.volumeId);
     this.metrics.managedVolumeCount(this.managed.size);
-    logger.info({ volumeId: req.volumeId, spiffeId: meta.spiffeId, nextIssuanceTime: meta.nextIssuanceTime }, 'volume published');
+    // Where the time went, per phase (PhaseClock): durations only, nothing secret.
+    const phasesMs = clock.phasesMs();
+    this.metrics.publishPhases(phasesMs);
+    logger.info({ volumeId: req.volumeId, spiffeId: meta.spiffeId, nextIssuanceTime: meta.nextIssuanceTime,
+      durationMs: clock.totalMs(), phasesMs }, 'volume published');
   }
 
   /** Binds the data dir at the target (replacing a stale bind) and proves the result is our bind. */
@@ -153,6 +177,19 @@ export class DefaultVolumeManager implements VolumeManager {
       await mounter.unmount(targetPath).catch(() => undefined);
       throw new DomainError('internal', `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
     }
+  }
+
+  private async mountEarly(volumeId: string, targetPath: string, fsGroup: number | undefined): Promise<void> {
+    await this.files.prepare(volumeId, fsGroup);
+    await this.mountAt(volumeId, targetPath, 'none');
+  }
+
+  /** After a failed publish: the early bind (once it settled) goes if it is ours; anything else stays. */
+  private async undoEarlyMount(early: Promise<void>, volumeId: string, targetPath: string): Promise<void> {
+    await early.catch(() => undefined);
+    if ((await this.targets.classify(targetPath, volumeId).catch(() => 'foreign')) !== 'ours') return;
+    await this.mounter.unmount(targetPath).catch((error: Error) =>
+      this.logger.warn({ volumeId, targetPath, err: error.message }, 'removing the bind of the failed publish failed'));
   }
 
   private async unpublishLocked(volumeId: string, targetPath: string): Promise<void> {

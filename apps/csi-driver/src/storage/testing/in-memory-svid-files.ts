@@ -19,6 +19,11 @@ export class InMemorySvidFiles implements SvidFileWriter, SvidFileReader {
     this.writes++;
   }
 
+  async prepare(volumeId: string, gid?: number): Promise<void> {
+    assertGid(gid);
+    new VolumeLayout('/').volumeDir(volumeId);
+  }
+
   async read(volumeId: string): Promise<Record<string, Buffer>> {
     const files = this.volumes.get(volumeId)?.files ?? {};
     return Object.fromEntries(Object.entries(files).map(([n, b]) => [n, Buffer.from(b)]));
