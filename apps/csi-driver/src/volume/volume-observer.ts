@@ -2,8 +2,10 @@ import type { ManagedVolume } from './managed-volume';
 
 /**
  * Told about a volume's SVID after it is stored (files written, then metadata) and before its
- * directory goes. Called under the volume's lock; implementations report their own failures and
- * never reject, so an observer can never fail an issuance or an unpublish.
+ * directory goes; on boot, of every resumed volume's stored SVID (before its renewal is scheduled).
+ * Called under the volume's lock, or on boot before anything else runs for the volume;
+ * implementations report their own failures and never reject, so an observer can never fail an
+ * issuance, an unpublish or a resume.
  */
 export interface VolumeObserver {
   svidStored(meta: ManagedVolume): Promise<void>;

@@ -4,17 +4,15 @@ import type { Logger } from 'pino';
 import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { ISSUANCE_EVENTS, type IssuanceEvents } from '../issuance/ports';
 import type { SvidFileReader } from '../storage/svid-files';
-import { METADATA_STORE, SVID_READER } from '../storage/ports';
-import { isIssued, type ManagedVolume } from '../volume/managed-volume';
-import type { MetadataStore } from '../volume/ports';
+import { SVID_READER } from '../storage/ports';
 import { warnVolumePod } from '../volume/volume-issuance';
 import { VOLUME_OBSERVER } from '../volume/volume-observer';
 import { WorkloadApiServer } from './workload-server';
 import { WorkloadVolumes } from './workload-volumes';
 
 /**
- * On boot, every issued volume gets its endpoint back (a restarted driver adopts its volumes);
- * CA bundle changes are served at once; on shutdown, streams end cleanly.
+ * CA bundle changes are served at once; on shutdown, streams end cleanly. (On boot, every resumed
+ * volume gets its endpoint back through VOLUME_OBSERVER, reported by the resume.)
  */
 @Injectable()
 class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -22,18 +20,11 @@ class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(WorkloadVolumes) private readonly volumes: WorkloadVolumes,
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
     @Inject(CA_BUNDLE_SOURCE) private readonly caBundle: CaBundleSource,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.unsubscribe = this.caBundle.onChange(() => void this.volumes.bundleChanged());
-    for (const volumeId of await this.store.list()) {
-      const meta = (await this.store.read(volumeId)) as ManagedVolume | undefined;
-      if (isIssued(meta)) await this.volumes.svidStored(meta as ManagedVolume);
-    }
-    this.logger.info({ count: this.volumes.volumeIds().length }, 'Workload API endpoints serving');
   }
 
   async onApplicationShutdown(): Promise<void> {
