@@ -7,7 +7,8 @@ import type { SvidFileReader } from '../storage/svid-files';
 import { SVID_READER } from '../storage/ports';
 import { warnVolumePod } from '../volume/volume-issuance';
 import { VOLUME_OBSERVER } from '../volume/volume-observer';
-import { WorkloadApiServer } from './workload-server';
+import { WorkloadApiHub } from './workload-hub';
+import { MAX_CONNECTIONS_PER_SOCKET, WorkloadApiServer } from './workload-server';
 import { WorkloadVolumes } from './workload-volumes';
 
 /**
@@ -20,6 +21,7 @@ class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(WorkloadVolumes) private readonly volumes: WorkloadVolumes,
+    @Inject(WorkloadApiHub) private readonly hub: WorkloadApiHub,
     @Inject(CA_BUNDLE_SOURCE) private readonly caBundle: CaBundleSource,
   ) {}
 
@@ -30,7 +32,19 @@ class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutd
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
     await this.volumes.closeAll();
+    this.hub.close();
   }
+}
+
+/** Logs refused connections of one socket at the 1st, 10th, 100th, ...: a flood must not flood the log too. */
+function refusalLogger(logger: Logger, socketPath: string): () => void {
+  let refused = 0;
+  return () => {
+    refused++;
+    if (Number.isInteger(Math.log10(refused))) {
+      logger.warn({ socketPath, refused, max: MAX_CONNECTIONS_PER_SOCKET }, 'Workload API: connection refused, the socket has its maximum open');
+    }
+  };
 }
 
 /**
@@ -40,18 +54,19 @@ class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 export function workloadApiProviders(options: DriverOptions): Provider[] {
   if (!options.workloadApiSocketName) return [];
   return [
+    { provide: WorkloadApiHub, useFactory: () => new WorkloadApiHub() },
     {
       provide: WorkloadVolumes,
-      useFactory: (reader: SvidFileReader, caBundle: CaBundleSource, events: IssuanceEvents, logger: Logger) =>
+      useFactory: (reader: SvidFileReader, caBundle: CaBundleSource, events: IssuanceEvents, logger: Logger, hub: WorkloadApiHub) =>
         new WorkloadVolumes({
           dataRoot: options.dataRoot,
           socketName: options.workloadApiSocketName,
           fileNames: { certificate: options.fileNameCertificate, key: options.fileNameKey, ca: options.fileNameCa },
           reader, caBundle, logger,
-          open: (socketPath, gid) => WorkloadApiServer.open(socketPath, gid),
+          open: (socketPath, gid) => WorkloadApiServer.open(socketPath, gid, { hub, onRefused: refusalLogger(logger, socketPath) }),
           warnPod: (meta, reason, message) => warnVolumePod(events, meta, reason, message),
         }),
-      inject: [SVID_READER, CA_BUNDLE_SOURCE, ISSUANCE_EVENTS, LOGGER],
+      inject: [SVID_READER, CA_BUNDLE_SOURCE, ISSUANCE_EVENTS, LOGGER, WorkloadApiHub],
     },
     { provide: VOLUME_OBSERVER, useExisting: WorkloadVolumes },
     WorkloadApiLifecycle,

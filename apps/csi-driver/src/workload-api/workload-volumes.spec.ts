@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import pino from 'pino';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import type { ManagedVolume } from '../volume/managed-volume';
 import { ATTRIBUTE_WORKLOAD_API } from '../volume/volume-context-keys';
 import { FixtureCa } from './testing/svid-fixture';
 import { WorkloadClient } from './testing/workload-client';
+import { WorkloadApiHub } from './workload-hub';
 import { WorkloadApiServer } from './workload-server';
 import { WorkloadVolumes } from './workload-volumes';
 
@@ -34,10 +35,12 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
   let warnings: string[];
   let volumes: WorkloadVolumes;
   const clients: WorkloadClient[] = [];
+  const hub = new WorkloadApiHub();
 
   beforeAll(async () => {
     ca = await FixtureCa.create();
   });
+  afterAll(() => hub.close());
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'wl-vols-'));
     files = new InMemorySvidFiles();
@@ -46,7 +49,7 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     volumes = new WorkloadVolumes({
       dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' },
       reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
-      open: (path, gid) => WorkloadApiServer.open(path, gid),
+      open: (path, gid) => WorkloadApiServer.open(path, gid, { hub }),
       warnPod: (_meta, reason) => warnings.push(reason),
     });
   });
