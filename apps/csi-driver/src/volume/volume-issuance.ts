@@ -85,7 +85,7 @@ export class VolumeIssuance {
       };
       if (!svid.caPem) delete updated.issuerCaPem;
       await store.write(updated);
-      await this.observer.svidStored(updated);
+      await this.observer.svidStored(updated, files);
       metrics.certificateStored(meta.volumeId, svid.notAfter, renewAt);
       this.pruneInBackground({ namespace: target.namespace, nodeId: this.nodeId, volumeId: meta.volumeId, keep: 1 });
       return updated;

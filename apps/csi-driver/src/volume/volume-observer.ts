@@ -8,7 +8,8 @@ import type { ManagedVolume } from './managed-volume';
  * issuance, an unpublish or a resume.
  */
 export interface VolumeObserver {
-  svidStored(meta: ManagedVolume): Promise<void>;
+  /** `files`: the payload just written, when the caller has it (saves reading it back). */
+  svidStored(meta: ManagedVolume, files?: Readonly<Record<string, string | Buffer>>): Promise<void>;
   volumeRemoved(volumeId: string): Promise<void>;
 }
 

@@ -80,6 +80,14 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     expect(volumes.volumeIds()).toEqual([]);
   });
 
+  it('serves the payload it is handed (just written) without reading the files back', async () => {
+    const meta = await issued('vol-p');
+    const written = await files.read('vol-p');
+    files.read = () => Promise.reject(new Error('read back'));
+    await volumes.svidStored(meta, written);
+    expect((await fetch('vol-p')).svids[0].spiffe_id).toBe(ID);
+  });
+
   it('leaves out a volume whose attribute opts out', async () => {
     await volumes.svidStored(await issued('vol-off', { [ATTRIBUTE_WORKLOAD_API]: 'false' }));
     expect(existsSync(volumes.socketPath('vol-off'))).toBe(false);

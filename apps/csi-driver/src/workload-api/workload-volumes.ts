@@ -57,8 +57,13 @@ export class WorkloadVolumes implements VolumeObserver {
     return join(this.layout.dataDir(volumeId), this.deps.socketName);
   }
 
-  svidStored(meta: ManagedVolume): Promise<void> {
-    return this.serialized(meta.volumeId, () => this.serve(meta));
+  /**
+   * Serves the volume's SVID: `files` when given (the payload just written, the bytes the files
+   * now hold), else read back from the files. Reading them back cost a renewal ~5 fs calls on
+   * libuv's pool between the file swap and the push to open streams.
+   */
+  svidStored(meta: ManagedVolume, files?: Readonly<Record<string, string | Buffer>>): Promise<void> {
+    return this.serialized(meta.volumeId, () => this.serve(meta, files));
   }
 
   volumeRemoved(volumeId: string): Promise<void> {
@@ -83,7 +88,7 @@ export class WorkloadVolumes implements VolumeObserver {
     return [...this.served.keys()].sort();
   }
 
-  private async serve(meta: ManagedVolume): Promise<void> {
+  private async serve(meta: ManagedVolume, written?: Readonly<Record<string, string | Buffer>>): Promise<void> {
     const { logger } = this.deps;
     if (!workloadApiWanted(meta.volumeContext)) return;
     try {
@@ -101,7 +106,7 @@ export class WorkloadVolumes implements VolumeObserver {
         await served.endpoint.setGroup(meta.fsGroup);
       }
       served.meta = meta;
-      const result = await this.stateOf(meta);
+      const result = await this.stateOf(meta, written);
       if (!result.ok) {
         served.state = undefined;
         served.endpoint.update(undefined, result.reason);
@@ -118,8 +123,8 @@ export class WorkloadVolumes implements VolumeObserver {
     }
   }
 
-  private async stateOf(meta: ManagedVolume) {
-    const files = await this.deps.reader.read(meta.volumeId);
+  private async stateOf(meta: ManagedVolume, written?: Readonly<Record<string, string | Buffer>>) {
+    const files = written ?? (await this.deps.reader.read(meta.volumeId));
     const { certificate, key } = this.deps.fileNames;
     const bundle = this.deps.caBundle.current()?.toString('utf8') ?? meta.issuerCaPem ?? '';
     return buildSvidState({
