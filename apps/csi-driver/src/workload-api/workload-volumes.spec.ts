@@ -100,6 +100,31 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     expect(warnings).toEqual(['WorkloadApiSvidRefused']);
   });
 
+  it('re-serves every volume after a bundle change in batches, giving the event loop turns in between', async () => {
+    const updates: string[] = [];
+    const quiet = new WorkloadVolumes({
+      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt' },
+      reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
+      open: async (path) => ({ update: () => void updates.push(path), setGroup: async () => undefined, close: async () => undefined }),
+      warnPod: () => undefined,
+    });
+    const metas = await Promise.all(Array.from({ length: 100 }, (_, i) => issued(`vol-b${i}`)));
+    for (const meta of metas) await quiet.svidStored(meta);
+    expect(updates).toHaveLength(100);
+    bundle.bundle = Buffer.from(`${ca.pem}\n${(await FixtureCa.create('CN=next')).pem}`);
+    let turns = 0;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    let done = false;
+    setImmediate(tick);
+    await quiet.bundleChanged();
+    done = true;
+    expect(updates).toHaveLength(200); // every volume got the new bundle
+    expect(turns).toBeGreaterThanOrEqual(3); // 100 volumes, batches of 32: the loop ran between them
+  });
+
   it('binds again when the socket vanished with a lost data root', async () => {
     const meta = await issued('vol-3');
     await volumes.svidStored(meta);
