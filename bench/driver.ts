@@ -50,8 +50,8 @@ async function timedPublish(stack: Stack, volume: PodVolume): Promise<number> {
 
 const renewedCount = (stack: Stack) => new Set(stack.driver.logs.filter((l) => l.msg === 'volume renewed').map((l) => l.volumeId)).size;
 
-/** Publishes as kubelet does: a call that ran out of time is retried (the driver resumes the same request). */
-async function publishWithRetry(stack: Stack, volume: PodVolume, attempts = 5): Promise<void> {
+/** Publishes as kubelet does (which never gives up): a call that ran out of time is retried (the driver resumes the same request). */
+async function publishWithRetry(stack: Stack, volume: PodVolume, attempts = 30): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       await stack.csi.node.NodePublishVolume(volume.request);
