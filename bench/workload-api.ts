@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from '../test/e2e/stack';
 import { eventually } from '../test/support/eventually';
-import { portOf } from '../test/support/json-process';
 import { onCleanup } from './lib/cleanup';
 import type { Figure } from './lib/figures';
 import { median, percentile, round } from './lib/stats';
@@ -60,16 +59,14 @@ export function caBundleFiles(issuerCaPem: string): { path: string; nextBundle: 
 
 /**
  * A CA bundle change with every volume's stream open: from the bundle file's atomic replacement to
- * the new bundle on each stream; the driver's longest event-loop stall meanwhile (its own
- * prom-client gauge) and the slowest answer of its /readyz (polled every 10 ms).
+ * the new bundle on each stream, and the slowest answer of the driver's /readyz meanwhile (polled
+ * every 10 ms). (Its own event-loop gauge samples once a second: too coarse for a push under 1 s.)
  */
 export async function caPushFigures(stack: Stack, volumeIds: string[], bundle: { path: string; nextBundle: string },
   readinessPort: number): Promise<Figure[]> {
   step(`Workload API: CA bundle change pushed to ${volumeIds.length} open streams`);
   const fleet = await openFleet(stack, volumeIds);
   const sizeBefore = new Map(fleet.streams.map((s) => [s.volumeId, s.messages[0].bundle.length]));
-  const metrics = `http://127.0.0.1:${portOf(stack.driver.listening.metricsAddress)}/metrics`;
-  await eventLoopLagMax(metrics); // prom-client resets its event-loop histogram on every scrape
   const probe = pollLatency(`http://127.0.0.1:${readinessPort}/readyz`, 10);
   const t0 = performance.now();
   writeFileSync(`${bundle.path}.tmp`, bundle.nextBundle);
@@ -79,24 +76,14 @@ export async function caPushFigures(stack: Stack, volumeIds: string[], bundle: {
     `the new bundle on every stream (${fleet.streams.filter((s) => pushedAt(s) !== undefined).length} so far)`);
   const delays = fleet.streams.map((s) => pushedAt(s)! - t0);
   const slowestReadyz = await probe.stop();
-  const lagMs = await eventLoopLagMax(metrics);
   await fleet.close();
   const note = `${volumeIds.length} open FetchX509SVID streams; from the bundle file's rename: ${quantiles(delays)}`;
   return [
     { section: 'driver', name: `Workload API: CA bundle change → all ${volumeIds.length} streams pushed`, value: Math.round(Math.max(...delays)),
       unit: 'ms', note },
-    { section: 'driver', name: 'Workload API: CA bundle change, longest event-loop stall meanwhile', value: round(lagMs), unit: 'ms',
-      note: 'nodejs_eventloop_lag_max_seconds of the driver over the push (scraped before and after; sampled once a second)' },
     { section: 'driver', name: 'Workload API: CA bundle change, slowest /readyz answer meanwhile', value: round(slowestReadyz), unit: 'ms',
       note: 'polled every 10 ms; includes waiting for libuv\'s pool (readiness reads mountinfo) behind the CA files being rewritten' },
   ];
-}
-
-/** The driver's longest event-loop delay since the previous scrape, ms. */
-async function eventLoopLagMax(url: string): Promise<number> {
-  const text = await (await fetch(url)).text();
-  const line = text.split('\n').find((l) => l.startsWith('nodejs_eventloop_lag_max_seconds '));
-  return Number(line?.split(' ')[1] ?? NaN) * 1000;
 }
 
 /** Polls `url` every `everyMs` (one request at a time) until stopped; resolves with the slowest answer, ms. */
