@@ -1,6 +1,7 @@
 // Driver figures on the whole product (kube-sim + instant CA issuer simulator + the built approver
 // and driver, real tmpfs and bind mounts): start-to-ready, publish latency, 100 concurrent
 // publishes, 1,000 managed volumes (RSS, idle CPU) and 1,000 renewals due at once.
+import { readdirSync } from 'node:fs';
 import type { KeyAlgorithm } from '@spiffe-csi/crypto';
 import { startStack, type Stack } from '../test/e2e/stack';
 import type { PodVolume } from '../test/e2e/kubelet';
@@ -11,12 +12,14 @@ import { cpuPercentOver, MB, peakRssBytes, rssBytes, sampleRss } from './lib/pro
 import { freePort, waitForReadyz } from './lib/readiness';
 import { mapLimit, median, percentile, round } from './lib/stats';
 import { eventually } from '../test/support/eventually';
+import { caBundleFiles, caPushFigures, renewalPushFigures } from './workload-api';
 
 const STARTS = 3;
 const SEQUENTIAL = 150;
 const WARMUP = 5;
 const CONCURRENT = 100;
-const MANAGED = 1_000;
+/** BENCH_MANAGED: fewer volumes for a quick check of the bench itself (figures then are not comparable). */
+const MANAGED = Number(process.env.BENCH_MANAGED ?? 1_000);
 const FILL_CONCURRENCY = 50;
 const IDLE_WINDOW_MS = 10_000;
 /** V8's memory reducer runs its clean-up GCs ~8 s after a burst; idle means after those. */
@@ -26,6 +29,9 @@ const IDLE_SETTLE_MS = 20_000;
 const SHORT_CERT_MS = 60_000;
 const LONG_CERT_MS = 3_600_000;
 const NAMESPACES = 10;
+/** Renewals of the fill's 60 s certificates come due over about as long as the fill took, ~40 s after it. */
+const RENEWAL_PUSH_WAIT_MS = 90_000;
+const READY_TIMEOUT_MS = 240_000;
 
 const DEADLINE_EXCEEDED = 4;
 const step = (what: string) => console.error(`[bench] driver: ${what}`);
@@ -44,8 +50,8 @@ async function timedPublish(stack: Stack, volume: PodVolume): Promise<number> {
 
 const renewedCount = (stack: Stack) => new Set(stack.driver.logs.filter((l) => l.msg === 'volume renewed').map((l) => l.volumeId)).size;
 
-/** Publishes as kubelet does: a call that ran out of time is retried (the driver resumes the same request). */
-async function publishWithRetry(stack: Stack, volume: PodVolume, attempts = 5): Promise<void> {
+/** Publishes as kubelet does (which never gives up): a call that ran out of time is retried (the driver resumes the same request). */
+async function publishWithRetry(stack: Stack, volume: PodVolume, attempts = 30): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       await stack.csi.node.NodePublishVolume(volume.request);
@@ -57,10 +63,12 @@ async function publishWithRetry(stack: Stack, volume: PodVolume, attempts = 5): 
   }
 }
 
+const openFds = (pid: number) => readdirSync(`/proc/${pid}/fd`).length;
+
 /** Restarts the driver over the same data root and socket; resolves with spawn → /readyz 200, ms. */
 async function restartDriver(stack: Stack, readinessPort: number, signal: NodeJS.Signals): Promise<number> {
   await stack.driver.stop(signal);
-  const ready = waitForReadyz(readinessPort);
+  const ready = waitForReadyz(readinessPort, READY_TIMEOUT_MS);
   const t0 = performance.now();
   await stack.restartDriver();
   return (await ready) - t0;
@@ -136,9 +144,11 @@ export async function benchDriver(algorithm: KeyAlgorithm): Promise<Figure[]> {
       note: `${FILL_CONCURRENCY} in flight, ${Math.round(MANAGED / (fillMs / 1000))}/s; ${retries} calls retried after the client's 10 s deadline` +
         `${renewedDuringFill ? `; ${renewedDuringFill} early volumes already renewed meanwhile` : ''}` },
     { section: 'driver', name: `${MANAGED} managed volumes: driver RSS`, value: round(rssAfterFill / MB), unit: 'MB', target: { op: '<=', value: 150 },
-      note: `VmRSS as the last one was issued; peak so far ${round(peakRssBytes(pid) / MB)} MB` },
+      note: `VmRSS as the last one was issued (Workload API on, the default); peak so far ${round(peakRssBytes(pid) / MB)} MB; ` +
+        `${openFds(pid)} open fds` },
   );
 
+  figures.push(...await renewalPushFigures(stack, fill.map((v) => v.volumeId), RENEWAL_PUSH_WAIT_MS));
   figures.push(...await renewalFigures(stack, readinessPort));
 
   // Idle: every volume now holds a fresh long certificate, so nothing is due for a long time.
@@ -155,6 +165,45 @@ export async function benchDriver(algorithm: KeyAlgorithm): Promise<Figure[]> {
       note: `utime+stime from /proc/<pid>/stat over ${IDLE_WINDOW_MS / 1000} s (of one core), ${IDLE_SETTLE_MS / 1000} s after the renewal storm below` },
     { section: 'driver', name: `${MANAGED} managed volumes: RSS after idle`, value: round(rssBytes(idlePid) / MB), unit: 'MB',
       note: 'the restarted driver, after renewing all of them' },
+  );
+  figures.push(...await workloadApiOnOff(stack, published, readinessPort, unpublishAll));
+  return figures;
+}
+
+/**
+ * The Workload API's cost (issue 13): a fresh driver fills 1,000 volumes with it off, then with it
+ * on; RSS and open fds as the last one was issued. Both with --source-ca-bundle, so the "on" run
+ * then measures a CA bundle change pushed to every volume's open stream.
+ */
+async function workloadApiOnOff(stack: Stack, published: PodVolume[], readinessPort: number,
+  unpublishAll: (volumes: PodVolume[]) => Promise<unknown>): Promise<Figure[]> {
+  const bundle = caBundleFiles(stack.issuer.caPem);
+  const figures: Figure[] = [];
+  const readings: Record<string, { rss: number; fds: number }> = {};
+  for (const mode of ['off', 'on'] as const) {
+    step(`Workload API ${mode}: fresh driver, filling ${MANAGED} volumes`);
+    await unpublishAll(published.splice(0));
+    const args = stack.driverArgs;
+    args.splice(0, args.length, ...args.filter((a) => !/^--(workload-api-socket-name|source-ca-bundle)=/.test(a)),
+      `--source-ca-bundle=${bundle.path}`, ...(mode === 'off' ? ['--workload-api-socket-name='] : []));
+    await restartDriver(stack, readinessPort, 'SIGTERM');
+    const fill = Array.from({ length: MANAGED }, () => nextPod(stack));
+    published.push(...fill);
+    await mapLimit(fill, FILL_CONCURRENCY, (v) => publishWithRetry(stack, v));
+    const pid = stack.driver.child.pid!;
+    readings[mode] = { rss: rssBytes(pid) / MB, fds: openFds(pid) };
+    if (mode === 'on') figures.push(...await caPushFigures(stack, fill.map((v) => v.volumeId), bundle, readinessPort));
+  }
+  const { off, on } = readings;
+  const fresh = `a freshly started driver, --source-ca-bundle set; VmRSS as the last one was issued`;
+  figures.push(
+    { section: 'driver', name: `${MANAGED} volumes, Workload API off: driver RSS`, value: round(off.rss), unit: 'MB', target: { op: '<=', value: 150 },
+      note: `${fresh}; compare with 125 MB before the Workload API (same history as the row above, then)` },
+    { section: 'driver', name: `${MANAGED} volumes, Workload API on: driver RSS`, value: round(on.rss), unit: 'MB',
+      target: { op: '<=', value: round(off.rss + 40) }, note: `${fresh}; target: off + 40 MB` },
+    { section: 'driver', name: `${MANAGED} volumes, Workload API off: open fds`, value: off.fds, unit: '', note: '/proc/<pid>/fd' },
+    { section: 'driver', name: `${MANAGED} volumes, Workload API on: open fds`, value: on.fds, unit: '',
+      note: `/proc/<pid>/fd: one listening socket per volume (+${on.fds - off.fds})` },
   );
   return figures;
 }

@@ -40,6 +40,27 @@ describe('DataRoot', () => {
     expect((await root.status()).tmpfsMounted).toBe(true);
   });
 
+  it('answers writers from the mount the directory lies on, reading the mount table only when that differs', async () => {
+    const mounter = new FakeMounter();
+    const root = new DataRoot(mounter, '/csi-data');
+    await root.ensureMounted();
+    let tableReads = 0;
+    const mountAt = mounter.mountAt.bind(mounter);
+    mounter.mountAt = (path) => {
+      tableReads++;
+      return mountAt(path);
+    };
+    for (let i = 0; i < 5; i++) await root.assertIntact();
+    expect(tableReads).toBe(0);
+    mounter.preMount({ path: '/csi-data', fsType: 'tmpfs', source: 'tmpfs', readOnly: false }); // mounted over
+    await expect(root.assertIntact()).rejects.toThrow(/no longer the driver's tmpfs/);
+    expect(tableReads).toBe(1);
+    mounter.mountOf = async () => undefined; // the kernel cannot tell cheaply: the table decides
+    await mounter.unmount('/csi-data');
+    await expect(root.assertIntact()).resolves.toMatchObject({ fsType: 'tmpfs' });
+    expect(tableReads).toBe(2);
+  });
+
   it('puts the tmpfs on top of a non-tmpfs mount (e.g. a hostPath) so SVIDs never reach a disk', async () => {
     const mounter = new FakeMounter();
     mounter.preMount({ path: '/csi-data', fsType: 'bind', source: '/var/host', readOnly: false });
@@ -85,6 +106,20 @@ describe('DataRoot', () => {
       await expect(metadata.write({ volumeId: 'vol-2', targetPath: '/t', volumeContext: {} })).rejects.toThrow(DataRootLostError);
       expect(existsSync(box.path('data-root', 'vol-2'))).toBe(false);
       expect(await root.status()).toMatchObject({ tmpfsMounted: false, reason: expect.stringMatching(/unmounted/) });
+    });
+
+    it.skipIf(!isRoot)(`refuses writes once another tmpfs is mounted over it, or the same one bound over it (${ROOT_ONLY})`, async () => {
+      const path = box.path('data-root');
+      const root = new DataRoot(new LinuxMounter(), path, { size: '1m' });
+      await root.ensureMounted();
+      const files = new FileSvidStore(path, root);
+      await files.write('vol-1', { 'tls.key': 'KEY' });
+      // The same tmpfs bound over itself: same device, another mount; then a stranger's tmpfs on top.
+      execFileSync('mount', ['--bind', path, path]);
+      await expect(files.write('vol-2', { 'tls.key': 'KEY' })).rejects.toThrow(DataRootLostError);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', path]);
+      await expect(files.write('vol-2', { 'tls.key': 'KEY' })).rejects.toThrow(/no longer the driver's tmpfs/);
+      expect(existsSync(box.path('data-root', 'vol-2'))).toBe(false);
     });
   });
 });

@@ -2,6 +2,7 @@ import { mkdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { CommandRunner, ForkingCommandRunner } from './command-runner';
 import { MountError } from './mount-error';
+import { mountIdentityOf, type MountIdentity } from './mount-identity';
 import { MountInfoEntry, readMountInfo, topmostMountAt } from './mountinfo';
 import { ShellHelperRunner } from './shell-helper-runner';
 
@@ -22,6 +23,11 @@ export interface Mounter {
   mountedFsType(path: string): Promise<string | undefined>;
   /** The topmost mount at exactly `path` (symlinks resolved) as mountinfo shows it, undefined if none. */
   mountAt(path: string): Promise<MountView | undefined>;
+  /**
+   * The mount `path` lies on (ID and device), in O(1) where mountAt is O(mounts); undefined when
+   * it cannot be told that way (callers then ask mountAt). For checks made before every write.
+   */
+  mountOf(path: string): Promise<MountIdentity | undefined>;
 }
 
 /** What the driver needs to know about one mount to tell its own from anyone else's. */
@@ -122,6 +128,12 @@ export class LinuxMounter implements Mounter {
       throw err;
     }
     return topmostMountAt(await readMountInfo(this.mountInfoFile), real);
+  }
+
+  async mountOf(path: string): Promise<MountIdentity | undefined> {
+    // A substitute mount table (tests) is what mountAt answers from: the live kernel's would disagree.
+    if (this.mountInfoFile !== '/proc/self/mountinfo') return undefined;
+    return mountIdentityOf(resolve(path)).catch(() => undefined);
   }
 
   /** Stops the runner's helper process once commands already started have finished. */

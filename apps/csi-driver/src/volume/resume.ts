@@ -2,19 +2,23 @@ import type { Logger } from 'pino';
 import { isIssued, type ManagedVolume } from './managed-volume';
 import type { Renewer } from './renewer';
 import type { MetadataStore } from './ports';
+import type { VolumeObserver } from './volume-observer';
 
 /**
  * After a restart: every volume that has metadata and a certificate goes back on the renewal
  * schedule (overdue ones at once); volumes that never got a certificate are left for kubelet's
  * next publish. Returns the resumed volume ids. Directories without metadata were already deleted
  * by StorageModule's init, which Nest runs before this module's bootstrap.
+ * The observer (the Workload API) hears of every resumed volume's stored SVID from here, from the
+ * one pass over the metadata, instead of listing and reading all of it again itself.
  */
 export async function resumeVolumes(deps: {
   store: MetadataStore;
   renewer: Renewer;
+  observer: VolumeObserver;
   logger: Logger;
 }): Promise<string[]> {
-  const { store, renewer, logger } = deps;
+  const { store, renewer, observer, logger } = deps;
   // Read everything before scheduling anything: overdue volumes renew at once, and 1,000 renewals
   // competing with the reads kept a restarted driver unready for ~13 s instead of well under 1 s.
   const issued: ManagedVolume[] = [];
@@ -26,7 +30,12 @@ export async function resumeVolumes(deps: {
     }
     issued.push(meta);
   }
-  for (const meta of issued) renewer.scheduleFrom(meta); // a past nextIssuanceTime runs at once
+  for (const meta of issued) {
+    // Not awaited: readiness must not wait for 1,000 endpoints. The observer serializes per volume
+    // and never rejects, so this report is handled before the renewal scheduled next reports its own.
+    void observer.svidStored(meta);
+    renewer.scheduleFrom(meta); // a past nextIssuanceTime runs at once
+  }
   logger.info({ count: issued.length }, 'resumed renewal of existing volumes');
   return issued.map((meta) => meta.volumeId);
 }

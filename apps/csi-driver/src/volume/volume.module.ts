@@ -1,5 +1,5 @@
 import {
-  Inject, Injectable, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider,
+  Inject, Injectable, Module, Optional, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type Provider,
 } from '@nestjs/common';
 import { LOGGER, OPTIONS, type DriverOptions } from '@spiffe-csi/config';
 import type { Logger } from 'pino';
@@ -24,6 +24,7 @@ import { TargetGuard } from './target-guard';
 import { RENEWAL_POLICY, VolumeIssuance, type RenewalPolicy } from './volume-issuance';
 import { DefaultVolumeManager, VOLUME_MANAGER } from './volume-manager';
 import { VolumeMetrics } from './volume-metrics';
+import { NO_VOLUME_OBSERVER, VOLUME_OBSERVER, type VolumeObserver } from './volume-observer';
 
 export interface VolumeModuleOptions {
   /**
@@ -41,11 +42,13 @@ class VolumeResumeOnBoot implements OnApplicationBootstrap {
     @Inject(Renewer) private readonly renewer: Renewer,
     @Inject(VOLUME_MANAGER) private readonly manager: DefaultVolumeManager,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(VOLUME_OBSERVER) private readonly observer: VolumeObserver = NO_VOLUME_OBSERVER,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     // Orphan cleanup already ran in StorageModule's init, before this module started.
-    this.manager.markStarted(await resumeVolumes({ store: this.store, renewer: this.renewer, logger: this.logger }));
+    const { store, renewer, observer, logger } = this;
+    this.manager.markStarted(await resumeVolumes({ store, renewer, observer, logger }));
   }
 }
 

@@ -4,18 +4,17 @@ import type { Logger } from 'pino';
 import { CA_BUNDLE_SOURCE, type CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { ISSUANCE_EVENTS, type IssuanceEvents } from '../issuance/ports';
 import type { SvidFileReader } from '../storage/svid-files';
-import { METADATA_STORE, SVID_READER } from '../storage/ports';
-import { isIssued, type ManagedVolume } from '../volume/managed-volume';
-import type { MetadataStore } from '../volume/ports';
+import { SVID_READER } from '../storage/ports';
 import { svidFileNames } from '../volume/svid-payload';
 import { warnVolumePod } from '../volume/volume-issuance';
 import { VOLUME_OBSERVER } from '../volume/volume-observer';
-import { WorkloadApiServer } from './workload-server';
+import { WorkloadApiHub } from './workload-hub';
+import { MAX_CONNECTIONS_PER_SOCKET, WorkloadApiServer } from './workload-server';
 import { WorkloadVolumes } from './workload-volumes';
 
 /**
- * On boot, every issued volume gets its endpoint back (a restarted driver adopts its volumes);
- * CA bundle changes are served at once; on shutdown, streams end cleanly.
+ * CA bundle changes are served at once; on shutdown, streams end cleanly. (On boot, every resumed
+ * volume gets its endpoint back through VOLUME_OBSERVER, reported by the resume.)
  */
 @Injectable()
 class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -23,24 +22,30 @@ class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(
     @Inject(WorkloadVolumes) private readonly volumes: WorkloadVolumes,
-    @Inject(METADATA_STORE) private readonly store: MetadataStore,
+    @Inject(WorkloadApiHub) private readonly hub: WorkloadApiHub,
     @Inject(CA_BUNDLE_SOURCE) private readonly caBundle: CaBundleSource,
-    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  onApplicationBootstrap(): void {
     this.unsubscribe = this.caBundle.onChange(() => void this.volumes.bundleChanged());
-    for (const volumeId of await this.store.list()) {
-      const meta = (await this.store.read(volumeId)) as ManagedVolume | undefined;
-      if (isIssued(meta)) await this.volumes.svidStored(meta as ManagedVolume);
-    }
-    this.logger.info({ count: this.volumes.volumeIds().length }, 'Workload API endpoints serving');
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.unsubscribe?.();
     await this.volumes.closeAll();
+    this.hub.close();
   }
+}
+
+/** Logs refused connections of one socket at the 1st, 10th, 100th, ...: a flood must not flood the log too. */
+function refusalLogger(logger: Logger, socketPath: string): () => void {
+  let refused = 0;
+  return () => {
+    refused++;
+    if (Number.isInteger(Math.log10(refused))) {
+      logger.warn({ socketPath, refused, max: MAX_CONNECTIONS_PER_SOCKET }, 'Workload API: connection refused, the socket has its maximum open');
+    }
+  };
 }
 
 /**
@@ -50,18 +55,19 @@ class WorkloadApiLifecycle implements OnApplicationBootstrap, OnApplicationShutd
 export function workloadApiProviders(options: DriverOptions): Provider[] {
   if (!options.workloadApiSocketName) return [];
   return [
+    { provide: WorkloadApiHub, useFactory: () => new WorkloadApiHub() },
     {
       provide: WorkloadVolumes,
-      useFactory: (reader: SvidFileReader, caBundle: CaBundleSource, events: IssuanceEvents, logger: Logger) =>
+      useFactory: (reader: SvidFileReader, caBundle: CaBundleSource, events: IssuanceEvents, logger: Logger, hub: WorkloadApiHub) =>
         new WorkloadVolumes({
           dataRoot: options.dataRoot,
           socketName: options.workloadApiSocketName,
           fileNames: svidFileNames(options),
           reader, caBundle, logger,
-          open: (socketPath, gid) => WorkloadApiServer.open(socketPath, gid),
+          open: (socketPath, gid) => WorkloadApiServer.open(socketPath, gid, { hub, onRefused: refusalLogger(logger, socketPath) }),
           warnPod: (meta, reason, message) => warnVolumePod(events, meta, reason, message),
         }),
-      inject: [SVID_READER, CA_BUNDLE_SOURCE, ISSUANCE_EVENTS, LOGGER],
+      inject: [SVID_READER, CA_BUNDLE_SOURCE, ISSUANCE_EVENTS, LOGGER, WorkloadApiHub],
     },
     { provide: VOLUME_OBSERVER, useExisting: WorkloadVolumes },
     WorkloadApiLifecycle,

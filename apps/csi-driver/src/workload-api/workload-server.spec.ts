@@ -1,12 +1,15 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, symlink } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../../test/support/eventually';
 import { buildSvidState, type X509SvidState } from './svid-state';
 import { FixtureCa, type SvidFixture } from './testing/svid-fixture';
 import { splitDer, WorkloadClient } from './testing/workload-client';
+import { WorkloadApiHub } from './workload-hub';
 import { WorkloadApiServer } from './workload-server';
 
 const ID = 'spiffe://example.org/ns/app/sa/web';
@@ -22,10 +25,12 @@ describe('WorkloadApiServer (one volume, a real unix socket)', () => {
   let dir: string;
   let server: WorkloadApiServer | undefined;
   let client: WorkloadClient | undefined;
+  const hub = new WorkloadApiHub();
 
   beforeAll(async () => {
     ca = await FixtureCa.create();
   });
+  afterAll(() => hub.close());
 
   afterEach(async () => {
     client?.close();
@@ -41,7 +46,7 @@ describe('WorkloadApiServer (one volume, a real unix socket)', () => {
     await mkdir(long, { recursive: true });
     const socket = join(long, 'workload.sock');
     expect(Buffer.byteLength(socket)).toBeGreaterThan(108);
-    server = await WorkloadApiServer.open(socket, undefined);
+    server = await WorkloadApiServer.open(socket, undefined, { hub });
     // Clients have the same limit: they dial a short path, as a Pod dials its mount path.
     await symlink(long, join(dir, 'pod'));
     client = new WorkloadClient(join(dir, 'pod', 'workload.sock'));
@@ -105,6 +110,80 @@ describe('WorkloadApiServer (one volume, a real unix socket)', () => {
     await server.close();
     expect(await svids.ended).toBe(status.OK);
     expect(await bundles.ended).toBe(status.OK);
+  });
+});
+
+describe('WorkloadApiServer endpoints sharing one hub (one gRPC server for every volume)', () => {
+  const hub = new WorkloadApiHub();
+  let dir: string;
+  const servers: WorkloadApiServer[] = [];
+  const clients: WorkloadClient[] = [];
+  const raw: Socket[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wl-hub-'));
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const s of raw.splice(0)) s.destroy();
+    for (const s of servers.splice(0)) await s.close();
+  });
+  afterAll(async () => {
+    hub.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function endpoint(name: string, options: { maxConnections?: number; onRefused?: () => void } = {}) {
+    const socket = join(dir, `${name}.sock`);
+    const server = await WorkloadApiServer.open(socket, undefined, { hub, ...options });
+    servers.push(server);
+    return { server, socket };
+  }
+  // A channel of its own per client (grpc-js would otherwise share one connection per address).
+  const client = (socket: string) => {
+    const c = new WorkloadClient(socket, { 'grpc.use_local_subchannel_pool': 1 });
+    clients.push(c);
+    return c;
+  };
+
+  it('serves each connection the SVID of the socket it came in on, and nothing else', async () => {
+    const ca = await FixtureCa.create();
+    const ids = Array.from({ length: 6 }, (_, i) => `spiffe://example.org/ns/app/sa/volume-${i}`);
+    const volumes = await Promise.all(ids.map(async (id, i) => ({ id, ...(await endpoint(`v${i}`)), svid: await ca.issue(id) })));
+    for (const v of volumes) v.server.update(stateOf(v.svid));
+    // Interleaved: three clients per socket, all open at once, asked in a shuffled order.
+    const asks = volumes.flatMap((v) => [0, 1, 2].map(() => ({ v, reader: client(v.socket).fetchX509Svid() }))).reverse();
+    for (const { v, reader } of asks) {
+      const svid = (await reader.next()).svids[0];
+      expect(svid.spiffe_id).toBe(v.id);
+      expect(splitDer(svid.x509_svid)[0].fingerprint256).toBe(new X509Certificate(v.svid.chainPem).fingerprint256);
+    }
+    // Closing one volume's endpoint leaves the others serving; its socket accepts nothing more.
+    await volumes[0].server.close();
+    await expect(client(volumes[0].socket).fetchX509Svid().next()).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    expect((await client(volumes[1].socket).fetchX509Svid().next()).svids[0].spiffe_id).toBe(ids[1]);
+  });
+
+  it('accepts at most maxConnections at once per socket and refuses the rest cleanly', async () => {
+    const ca = await FixtureCa.create();
+    let refused = 0;
+    const { server, socket } = await endpoint('capped', { maxConnections: 3, onRefused: () => refused++ });
+    const other = await endpoint('neighbour', { maxConnections: 3 });
+    server.update(stateOf(await ca.issue(ID)));
+    other.server.update(stateOf(await ca.issue(`${ID}-2`)));
+    for (let i = 0; i < 3; i++) {
+      raw.push(connect(socket));
+      await new Promise((resolve) => raw.at(-1)!.once('connect', resolve));
+    }
+    await eventually(() => server.connectionCount === 3);
+    const closed = new Promise((resolve) => connect(socket).once('close', resolve));
+    await closed; // the 4th is closed by the driver at once
+    expect(refused).toBe(1);
+    await expect(client(socket).fetchX509Svid().next()).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    expect((await client(other.socket).fetchX509Svid().next()).svids[0].spiffe_id).toBe(`${ID}-2`); // other sockets are unaffected
+    raw.pop()!.destroy(); // a slot frees up: the next client is served
+    await eventually(() => server.connectionCount === 2);
+    expect((await client(socket).fetchX509Svid().next()).svids[0].spiffe_id).toBe(ID);
   });
 });
 

@@ -1,39 +1,61 @@
-import {
-  Server, ServerCredentials, status, type Metadata, type ServerUnaryCall, type ServerWritableStream,
-  type sendUnaryData, type UntypedServiceImplementation,
-} from '@grpc/grpc-js';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { status } from '@grpc/grpc-js';
+import type { ConnectionSink, WorkloadApiHub, WorkloadCallTarget, WorkloadStream } from './workload-hub';
 import { bindThroughShortPath, restrictSocket } from './workload-socket';
-import { workloadServiceDefinition } from './workload-proto';
 import type { X509SvidState } from './svid-state';
 
-/** The spec's security header: a request without it was not made by a Workload API client. */
-const SECURITY_HEADER = 'workload.spiffe.io';
-const JWT_NOT_SERVED = 'the JWT-SVID profile is not served by this endpoint: cert-manager issues X.509 certificates only';
-/** How long open streams get to finish before the server is torn down anyway. */
+/** How long open streams get to finish before the endpoint's connections are torn down anyway. */
 const SHUTDOWN_GRACE_MS = 1_000;
+/**
+ * Concurrent connections one volume's socket accepts. A workload needs one or a few (one per
+ * process using a SPIFFE library); without a cap, a Pod opening thousands would take as many of
+ * the driver's file descriptors, which every other volume on the node shares. Extra connections
+ * are closed at once, before any byte is read; the client sees UNAVAILABLE and retries later.
+ */
+export const MAX_CONNECTIONS_PER_SOCKET = 32;
 
-type Stream = ServerWritableStream<unknown, unknown>;
+export interface WorkloadEndpointOptions {
+  hub: WorkloadApiHub;
+  maxConnections?: number;
+  /** Told of each connection refused for being over the cap. */
+  onRefused?: () => void;
+}
 
 /**
- * One volume's Workload API endpoint: a gRPC server of its own on the volume's socket, so the
- * socket a client connected to is all the attestation needed: it serves this volume's SVID and
- * nothing else. Streams get the full state at once and again after every change.
+ * One volume's Workload API endpoint: its own unix socket, whose connections the shared gRPC
+ * server (WorkloadApiHub) serves with this volume's SVID and nothing else, so the socket a client
+ * connected to is all the attestation needed. Streams get the full state at once and again after
+ * every change.
  */
-export class WorkloadApiServer {
+export class WorkloadApiServer implements WorkloadCallTarget {
   private state?: X509SvidState;
   private unavailable = 'the volume has no SVID yet';
-  private readonly svidStreams = new Set<Stream>();
-  private readonly bundleStreams = new Set<Stream>();
+  private readonly svidStreams = new Set<WorkloadStream>();
+  private readonly bundleStreams = new Set<WorkloadStream>();
+  private readonly connections = new Set<Socket>();
+  private readonly listener: NetServer;
+  private readonly sink: ConnectionSink;
 
-  private constructor(private readonly server: Server, readonly socketPath: string) {}
+  private constructor(readonly socketPath: string, options: WorkloadEndpointOptions) {
+    this.sink = options.hub.register(this);
+    this.listener = createServer((socket) => {
+      this.connections.add(socket);
+      socket.once('close', () => this.connections.delete(socket));
+      this.sink.inject(socket);
+    });
+    this.listener.maxConnections = options.maxConnections ?? MAX_CONNECTIONS_PER_SOCKET;
+    if (options.onRefused) this.listener.on('drop', options.onRefused);
+  }
 
-  static async open(socketPath: string, gid: number | undefined): Promise<WorkloadApiServer> {
-    const server = new Server();
-    const endpoint = new WorkloadApiServer(server, socketPath);
-    server.addService(workloadServiceDefinition(), endpoint.handlers());
-    await bindThroughShortPath(socketPath, (shortPath) => new Promise<number>((resolve, reject) =>
-      server.bindAsync(`unix:${shortPath}`, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)))));
-    await restrictSocket(socketPath, gid);
+  static async open(socketPath: string, gid: number | undefined, options: WorkloadEndpointOptions): Promise<WorkloadApiServer> {
+    const endpoint = new WorkloadApiServer(socketPath, options);
+    try {
+      await bindThroughShortPath(socketPath, (shortPath) => endpoint.listen(shortPath));
+      await restrictSocket(socketPath, gid);
+    } catch (error) {
+      await endpoint.close();
+      throw error;
+    }
     return endpoint;
   }
 
@@ -52,48 +74,31 @@ export class WorkloadApiServer {
     await restrictSocket(this.socketPath, gid);
   }
 
-  /** Ends every open stream with OK, then stops the server. Leaves the socket file to the caller. */
+  /** Connections open on this volume's socket now. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Ends every open stream with OK, stops accepting, then closes the connections. Leaves the socket file to the caller. */
   async close(): Promise<void> {
     for (const stream of [...this.svidStreams, ...this.bundleStreams]) stream.end();
     this.svidStreams.clear();
     this.bundleStreams.clear();
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, SHUTDOWN_GRACE_MS);
-      this.server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.sink.drain(SHUTDOWN_GRACE_MS);
+    const deadline = Date.now() + SHUTDOWN_GRACE_MS;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const socket of this.connections) socket.destroy();
+    this.sink.destroy();
+    await stopped;
   }
 
-  private handlers(): UntypedServiceImplementation {
-    const unimplemented = (call: ServerUnaryCall<unknown, unknown> | Stream, callback?: sendUnaryData<unknown>) => {
-      const error = headerError(call.metadata) ?? { code: status.UNIMPLEMENTED, details: JWT_NOT_SERVED };
-      if (callback) callback(error);
-      else (call as Stream).emit('error', error);
-    };
-    return {
-      FetchX509SVID: (call: Stream) => this.openStream(call, this.svidStreams, x509SvidResponse),
-      FetchX509Bundles: (call: Stream) => this.openStream(call, this.bundleStreams, x509BundlesResponse),
-      FetchJWTSVID: (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => unimplemented(call, callback),
-      FetchJWTBundles: (call: Stream) => unimplemented(call),
-      ValidateJWTSVID: (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => unimplemented(call, callback),
-    };
-  }
-
-  private openStream(call: Stream, streams: Set<Stream>, message: (state: X509SvidState) => unknown): void {
-    const missingHeader = headerError(call.metadata);
-    if (missingHeader) {
-      call.emit('error', missingHeader);
-      return;
-    }
+  openStream(call: WorkloadStream, kind: 'svid' | 'bundles'): void {
     if (!this.state) {
       call.emit('error', { code: status.UNAVAILABLE, details: this.unavailable });
       return;
     }
+    const [streams, message] = kind === 'svid' ? [this.svidStreams, x509SvidResponse] : [this.bundleStreams, x509BundlesResponse];
     streams.add(call);
     const forget = () => streams.delete(call);
     call.on('cancelled', forget);
@@ -101,13 +106,16 @@ export class WorkloadApiServer {
     call.on('error', forget);
     call.write(message(this.state));
   }
-}
 
-/** Every call, even one we do not implement, must carry the header (the spec's INVALID_ARGUMENT rule). */
-function headerError(metadata: Metadata): { code: status; details: string } | undefined {
-  const values = metadata.get(SECURITY_HEADER);
-  if (values.length === 1 && values[0] === 'true') return undefined;
-  return { code: status.INVALID_ARGUMENT, details: `the "${SECURITY_HEADER}: true" metadata header is required` };
+  private listen(path: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(path, () => {
+        this.listener.off('error', reject);
+        resolve();
+      });
+    });
+  }
 }
 
 function x509SvidResponse(state: X509SvidState) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import pino from 'pino';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import type { ManagedVolume } from '../volume/managed-volume';
@@ -12,6 +12,7 @@ import { ATTRIBUTE_WORKLOAD_API } from '../volume/volume-context-keys';
 import { validateX509Svid } from '@spiffe-csi/crypto';
 import { FixtureCa } from './testing/svid-fixture';
 import { WorkloadClient } from './testing/workload-client';
+import { WorkloadApiHub } from './workload-hub';
 import { WorkloadApiServer } from './workload-server';
 import { WorkloadVolumes } from './workload-volumes';
 
@@ -36,10 +37,12 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
   let messages: string[];
   let volumes: WorkloadVolumes;
   const clients: WorkloadClient[] = [];
+  const hub = new WorkloadApiHub();
 
   beforeAll(async () => {
     ca = await FixtureCa.create();
   });
+  afterAll(() => hub.close());
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), 'wl-vols-'));
     files = new InMemorySvidFiles();
@@ -49,7 +52,7 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     volumes = new WorkloadVolumes({
       dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt', credentials: '', bundle: '' },
       reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
-      open: (path, gid) => WorkloadApiServer.open(path, gid),
+      open: (path, gid) => WorkloadApiServer.open(path, gid, { hub }),
       warnPod: (_meta, reason, message) => {
         warnings.push(reason);
         messages.push(message);
@@ -113,6 +116,31 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     await volumes.svidStored(meta);
     await expect(fetch('vol-4')).rejects.toMatchObject({ code: status.UNAVAILABLE, details: expect.stringMatching(/^B1: /) });
     expect(messages).toEqual([expect.stringMatching(/^the Workload API does not serve this SVID: B1: /)]);
+  });
+
+  it('re-serves every volume after a bundle change in batches, giving the event loop turns in between', async () => {
+    const updates: string[] = [];
+    const quiet = new WorkloadVolumes({
+      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt', credentials: '', bundle: '' },
+      reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
+      open: async (path) => ({ update: () => void updates.push(path), setGroup: async () => undefined, close: async () => undefined }),
+      warnPod: () => undefined,
+    });
+    const metas = await Promise.all(Array.from({ length: 100 }, (_, i) => issued(`vol-b${i}`)));
+    for (const meta of metas) await quiet.svidStored(meta);
+    expect(updates).toHaveLength(100);
+    bundle.bundle = Buffer.from(`${ca.pem}\n${(await FixtureCa.create('CN=next')).pem}`);
+    let turns = 0;
+    const tick = () => {
+      turns++;
+      if (!done) setImmediate(tick);
+    };
+    let done = false;
+    setImmediate(tick);
+    await quiet.bundleChanged();
+    done = true;
+    expect(updates).toHaveLength(200); // every volume got the new bundle
+    expect(turns).toBeGreaterThanOrEqual(3); // 100 volumes, batches of 32: the loop ran between them
   });
 
   it('binds again when the socket vanished with a lost data root', async () => {

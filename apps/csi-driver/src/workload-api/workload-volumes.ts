@@ -32,6 +32,9 @@ export interface WorkloadVolumesDeps {
   logger: Logger;
 }
 
+/** Volumes re-served per batch after a CA bundle change (see bundleChanged). */
+const BUNDLE_BATCH = 32;
+
 interface Served {
   endpoint: WorkloadEndpoint;
   meta: ManagedVolume;
@@ -67,9 +70,18 @@ export class WorkloadVolumes implements VolumeObserver {
     return this.serialized(volumeId, () => this.stop(volumeId));
   }
 
-  /** The CA bundle changed: every volume serves the new one (and is checked against it). */
+  /**
+   * The CA bundle changed: every volume serves the new one (and is checked against it), a batch at
+   * a time with a turn of the event loop between batches. All at once, 1,000 volumes queued
+   * thousands of file reads on libuv's 4 pool threads ahead of every publish's and renewal's
+   * writes, and ran 1,000 chain verifications (~3 ms each with P-521) back to back.
+   */
   async bundleChanged(): Promise<void> {
-    await Promise.all([...this.served.values()].map(({ meta }) => this.svidStored(meta)));
+    const volumes = [...this.served.values()].map(({ meta }) => meta);
+    for (let i = 0; i < volumes.length; i += BUNDLE_BATCH) {
+      await Promise.all(volumes.slice(i, i + BUNDLE_BATCH).map((meta) => this.svidStored(meta)));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** Shutdown: streams end, sockets stay (a restarted driver binds them again). */

@@ -1,4 +1,5 @@
 import { posix, resolve } from 'node:path';
+import type { MountIdentity } from '../mount-identity';
 import { MountError, Mounter, MountView, TmpfsOptions } from '../mounter';
 
 export interface FakeMount {
@@ -84,6 +85,11 @@ export class FakeMounter implements Mounter {
   async mountAt(path: string): Promise<MountView | undefined> {
     const top = this.mounts.get(resolve(path))?.at(-1);
     return top && { ...top.view };
+  }
+
+  async mountOf(path: string): Promise<MountIdentity | undefined> {
+    const entry = this.containing(resolve(path));
+    return entry && { mountId: entry.view.mountId, device: entry.view.device };
   }
 
   /** The topmost mount whose path is `path` or an ancestor of it. */

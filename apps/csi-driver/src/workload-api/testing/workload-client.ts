@@ -62,10 +62,10 @@ type Method = 'FetchX509SVID' | 'FetchX509Bundles' | 'FetchJWTBundles';
 export class WorkloadClient {
   private readonly client: Client & Record<string, (...args: unknown[]) => unknown>;
 
-  constructor(socketPath: string) {
+  constructor(socketPath: string, channelOptions: Record<string, string | number> = {}) {
     const proto = loadPackageDefinition(loadSync(join(process.cwd(), 'proto', 'workload.proto'), { keepCase: true, defaults: true }));
-    const Service = proto.SpiffeWorkloadAPI as unknown as new (address: string, creds: unknown) => WorkloadClient['client'];
-    this.client = new Service(`unix:${socketPath}`, credentials.createInsecure());
+    const Service = proto.SpiffeWorkloadAPI as unknown as new (address: string, creds: unknown, options: object) => WorkloadClient['client'];
+    this.client = new Service(`unix:${socketPath}`, credentials.createInsecure(), channelOptions);
   }
 
   stream<T>(method: Method, header = true): StreamReader<T> {
