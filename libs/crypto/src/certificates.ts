@@ -1,7 +1,7 @@
 import { timingSafeEqual, type KeyObject } from 'node:crypto';
 import { readCertificateDer, type CertificateFields } from './certificate-der';
 import { DerError, derEnvelopeReason } from './der-reader';
-import { decodePemBlocks } from './pem';
+import { certificateBlocks } from './pem';
 import { describeSpki, loadSpki, spkiDerOf } from './public-key';
 
 export class CertificateParseError extends Error {
@@ -49,7 +49,7 @@ function describeCertificate(pem: string, der: Buffer, index: number): Certifica
 export function parseCertificateChain(pem: string): CertificateInfo[] {
   let blocks;
   try {
-    blocks = decodePemBlocks(pem).filter((b) => b.label === 'CERTIFICATE');
+    blocks = certificateBlocks(pem);
   } catch (cause) {
     throw new CertificateParseError(`certificate PEM is malformed: ${(cause as Error).message}`, {
       cause,

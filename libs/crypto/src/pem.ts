@@ -96,9 +96,12 @@ export function decodePemBlocks(text: string, options: PemDecodeOptions = {}): P
   return blocks;
 }
 
+/** The CERTIFICATE blocks of a PEM text, in order; other blocks are ignored. Throws PemError. */
+export function certificateBlocks(pem: string): PemBlock[] {
+  return decodePemBlocks(pem).filter((b) => b.label === 'CERTIFICATE');
+}
+
 /** The CERTIFICATE blocks of a chain, in order, canonically re-encoded. Other text is ignored. */
 export function splitPemChain(pem: string): string[] {
-  return decodePemBlocks(pem)
-    .filter((b) => b.label === 'CERTIFICATE')
-    .map((b) => b.pem);
+  return certificateBlocks(pem).map((b) => b.pem);
 }

@@ -1,5 +1,5 @@
 import type { DriverOptions } from '@spiffe-csi/config';
-import { decodePemBlocks } from '@spiffe-csi/crypto';
+import { certificateBlocks } from '@spiffe-csi/crypto';
 import { encodeX509Bundle } from '@spiffe-csi/spiffe';
 
 /** The names of a volume's files; '' turns the credential or the bundle file off. */
@@ -53,5 +53,5 @@ function credentials(keyPem: string | Buffer, chainPem: string | Buffer): Buffer
 }
 
 function certificatesDer(pem: string): Buffer[] {
-  return pem ? decodePemBlocks(pem).filter((b) => b.label === 'CERTIFICATE').map((b) => b.der) : [];
+  return pem ? certificateBlocks(pem).map((b) => b.der) : [];
 }
