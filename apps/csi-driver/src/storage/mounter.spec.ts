@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FakeMounter } from './testing/fake-mounter';
@@ -48,6 +49,27 @@ describe('LinuxMounter (real mounts)', () => {
     // The source stays writable for the driver, and the pod sees the change.
     await writeFile(`${source}/tls.crt`, 'renewed');
     expect(await readFile(`${target}/tls.crt`, 'utf8')).toBe('renewed');
+  });
+
+  it.skipIf(!isRoot)(`tells mount points in O(1) as mountinfo does: same-device binds, file binds, plain dirs (${ROOT_ONLY})`, async () => {
+    // The same table under another name makes the mounter answer from mountinfo alone: the oracle.
+    const byTable = new LinuxMounter({ mountInfoFile: `/proc/${process.pid}/mountinfo` });
+    const root = box.path('tmpfs');
+    await mounter.mountTmpfs(root);
+    await mkdir(`${root}/src`);
+    await mkdir(`${root}/plain`);
+    await writeFile(`${root}/file`, 'x');
+    await writeFile(box.path('file target'), '');
+    const bound = await mounter.bindReadOnly(`${root}/src`, `${root}/bound here`); // same device as its parent
+    expect(bound).toMatchObject({ mountPoint: `${root}/bound here`, root: '/src', fsType: 'tmpfs' });
+    expect(bound.mountOptions).toContain('ro');
+    execFileSync('mount', ['--bind', `${root}/file`, box.path('file target')]);
+    for (const [path, mounted] of [[root, true], [`${root}/bound here`, true], [box.path('file target'), true],
+      [`${root}/plain`, false], [`${root}/file`, false], [box.path(), false], ['/', true]] as const) {
+      expect({ path, mounted: await mounter.isMountPoint(path) }).toEqual({ path, mounted });
+      expect({ path, mounted: await byTable.isMountPoint(path) }).toEqual({ path, mounted });
+    }
+    await byTable.close();
   });
 
   it.skipIf(!isRoot)(`unmount is idempotent: mounted, not mounted, missing path (${ROOT_ONLY})`, async () => {

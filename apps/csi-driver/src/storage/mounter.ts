@@ -1,9 +1,9 @@
 import { mkdir, realpath } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { CommandRunner, ForkingCommandRunner } from './command-runner';
 import { MountError } from './mount-error';
 import { mountIdentityOf, type MountIdentity } from './mount-identity';
-import { MountInfoEntry, readMountInfo, topmostMountAt } from './mountinfo';
+import { MountInfoEntry, readTopmostMountAt } from './mountinfo';
 import { ShellHelperRunner } from './shell-helper-runner';
 
 export { MountError } from './mount-error';
@@ -14,8 +14,9 @@ export interface Mounter {
   /**
    * Bind `src` onto `dst` and make the bind read-only (dst is created if missing). Not idempotent:
    * callers check isMountPoint(dst) first, as a republish of a mounted target must not stack binds.
+   * Resolves with the read-only mount now at `dst`, as the mount table shows it.
    */
-  bindReadOnly(src: string, dst: string): Promise<void>;
+  bindReadOnly(src: string, dst: string): Promise<MountView>;
   /** Idempotent: a path that is not a mount point (or does not exist) is fine. */
   unmount(path: string): Promise<void>;
   isMountPoint(path: string): Promise<boolean>;
@@ -78,7 +79,7 @@ export class LinuxMounter implements Mounter {
     await this.run(this.mountBinary, ['-t', 'tmpfs', '-o', `mode=0700,${SAFE_FLAGS}${size}`, 'tmpfs', target]);
   }
 
-  async bindReadOnly(src: string, dst: string): Promise<void> {
+  async bindReadOnly(src: string, dst: string): Promise<MountInfoEntry> {
     const source = resolve(src);
     const target = resolve(dst);
     await mkdir(target, { recursive: true, mode: 0o750 });
@@ -94,6 +95,7 @@ export class LinuxMounter implements Mounter {
       if (!entry?.mountOptions.includes('ro')) {
         throw new MountError(`bind mount of ${source} at ${target} is not read-only after remount`, []);
       }
+      return entry;
     } catch (err) {
       // Never leave a writable view of the SVID files behind.
       await this.run(this.umountBinary, [target]).catch(() => undefined);
@@ -112,7 +114,15 @@ export class LinuxMounter implements Mounter {
   }
 
   async isMountPoint(path: string): Promise<boolean> {
-    return (await this.mountAt(path)) !== undefined;
+    const real = await realpathIfExists(path);
+    if (real === undefined) return false;
+    // O(1) where the kernel tells: a path is a mount point exactly when it lies on another mount
+    // than its parent directory. Files, "/" and substitute mount tables go through mountinfo.
+    if (real !== '/' && this.readsLiveMountTable()) {
+      const [here, parent] = await Promise.all([mountIdentityOf(real), mountIdentityOf(dirname(real))]).catch(() => []);
+      if (here && parent) return here.mountId !== parent.mountId;
+    }
+    return (await this.mountAt(real)) !== undefined;
   }
 
   async mountedFsType(path: string): Promise<string | undefined> {
@@ -120,19 +130,13 @@ export class LinuxMounter implements Mounter {
   }
 
   async mountAt(path: string): Promise<MountInfoEntry | undefined> {
-    let real: string;
-    try {
-      real = await realpath(resolve(path));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    return topmostMountAt(await readMountInfo(this.mountInfoFile), real);
+    const real = await realpathIfExists(path);
+    return real === undefined ? undefined : readTopmostMountAt(real, this.mountInfoFile);
   }
 
   async mountOf(path: string): Promise<MountIdentity | undefined> {
     // A substitute mount table (tests) is what mountAt answers from: the live kernel's would disagree.
-    if (this.mountInfoFile !== '/proc/self/mountinfo') return undefined;
+    if (!this.readsLiveMountTable()) return undefined;
     return mountIdentityOf(resolve(path)).catch(() => undefined);
   }
 
@@ -141,8 +145,21 @@ export class LinuxMounter implements Mounter {
     return this.runner.close();
   }
 
+  private readsLiveMountTable(): boolean {
+    return this.mountInfoFile === '/proc/self/mountinfo';
+  }
+
   private run(binary: string, args: string[]): Promise<void> {
     return this.runner.run(binary, args);
+  }
+}
+
+async function realpathIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(resolve(path));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

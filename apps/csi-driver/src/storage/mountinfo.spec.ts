@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeMountInfoField, parseMountInfo, topmostMountAt } from './mountinfo';
+import { decodeMountInfoField, encodeMountInfoField, mountInfoEntriesAt, parseMountInfo, topmostMountAt } from './mountinfo';
 
 const SAMPLE = [
   '22 27 0:21 / /proc rw,relatime - proc proc rw',
@@ -34,5 +34,25 @@ describe('mountinfo', () => {
     const entries = parseMountInfo(SAMPLE);
     expect(topmostMountAt(entries, '/tmp/a b')?.fsType).toBe('ext4');
     expect(topmostMountAt(entries, '/tmp/a')).toBeUndefined();
+  });
+
+  it('escapes paths as the kernel does, the inverse of decoding', () => {
+    const path = '/a b\tc\nd\\e/f';
+    expect(encodeMountInfoField(path)).toBe('/a\\040b\\011c\\012d\\134e/f');
+    expect(decodeMountInfoField(encodeMountInfoField(path))).toBe(path);
+  });
+
+  it('finds the entries at one mount point without parsing the others, as parseMountInfo would', () => {
+    const text = [
+      ...SAMPLE.split('\n').filter(Boolean),
+      // The path as another mount's root and as a source: not a mount at it.
+      '45 27 0:39 /tmp/a\\040b /elsewhere rw - tmpfs /tmp/a\\040b rw',
+      '46 43 0:41 / /tmp/a\\040b/dst rw - tmpfs tmpfs rw', // stacked on 43; last line, no newline
+    ].join('\n');
+    for (const mountPoint of ['/tmp/a b', '/tmp/a b/dst', '/tmp/a', '/elsewhere', '/nowhere']) {
+      expect(mountInfoEntriesAt(text, mountPoint)).toEqual(parseMountInfo(text).filter((e) => e.mountPoint === mountPoint));
+    }
+    expect(mountInfoEntriesAt(text, '/tmp/a b').map((e) => e.mountId)).toEqual([42, 44]);
+    expect(topmostMountAt(mountInfoEntriesAt(text, '/tmp/a b/dst'), '/tmp/a b/dst')?.mountId).toBe(46);
   });
 });

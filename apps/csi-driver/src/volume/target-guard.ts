@@ -6,7 +6,7 @@ import { DomainError } from '../domain-error';
 import { AtomicWriter } from '../storage/atomic-writer';
 import type { DataRoot } from '../storage/data-root';
 import { DATA_ROOT, MOUNTER } from '../storage/ports';
-import type { Mounter } from './ports';
+import type { Mounter, MountView } from './ports';
 
 /**
  * What is mounted at a target path, seen from this volume:
@@ -49,7 +49,13 @@ export class TargetGuard {
 
   /** What is mounted at the (confined) target, from this volume's point of view. */
   async classify(targetPath: string, volumeId: string): Promise<TargetState> {
-    const view = await this.mounter.mountAt(targetPath);
+    // The O(1) question first: most targets (every first publish) have nothing mounted.
+    if (!(await this.mounter.isMountPoint(targetPath))) return 'none';
+    return this.judge(await this.mounter.mountAt(targetPath), volumeId);
+  }
+
+  /** classify's verdict on a mount already read (e.g. the bind just made). */
+  judge(view: MountView | undefined, volumeId: string): TargetState {
     if (!view) return 'none';
     const bindRoot = `/${volumeId}/data`;
     // A bind whose source dir was removed (e.g. orphan cleanup of corrupt metadata) shows "<root>//deleted".

@@ -172,8 +172,8 @@ export class DefaultVolumeManager implements VolumeManager {
     if (state === 'ours') return;
     if (state === 'stale') await mounter.unmount(targetPath);
     await targets.confine(targetPath); // again: issuance took a while, the path may have changed since
-    await mounter.bindReadOnly(this.layout.dataDir(volumeId), targetPath);
-    if ((await targets.classify(targetPath, volumeId)) !== 'ours') {
+    const bound = await mounter.bindReadOnly(this.layout.dataDir(volumeId), targetPath);
+    if (targets.judge(bound, volumeId) !== 'ours') {
       await mounter.unmount(targetPath).catch(() => undefined);
       throw new DomainError('internal', `the bind mount at ${targetPath} is not this volume's after mounting; removed it`);
     }

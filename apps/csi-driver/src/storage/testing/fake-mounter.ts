@@ -60,9 +60,10 @@ export class FakeMounter implements Mounter {
     this.preMount({ path, fsType: 'tmpfs', source: 'tmpfs', readOnly: false });
   }
 
-  async bindReadOnly(src: string, dst: string): Promise<void> {
+  async bindReadOnly(src: string, dst: string): Promise<MountView> {
     this.record({ op: 'bindReadOnly', src: resolve(src), dst: resolve(dst) });
     this.preMount({ path: dst, fsType: 'bind', source: resolve(src), readOnly: true });
+    return (await this.mountAt(dst))!;
   }
 
   async unmount(path: string): Promise<void> {
