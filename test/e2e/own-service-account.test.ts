@@ -47,6 +47,8 @@ describe.skipIf(!IS_ROOT)('driver and approver with --use-own-service-account', 
     const failure = await failureOf(stack.csi.node.NodePublishVolume(request));
     expect(failure.code).toBe(status.UNAUTHENTICATED);
     expect(failure.details).toMatch(/did not authenticate the Pod's ServiceAccount token/);
+    // The request would have been the driver's, so the message must not say "as the Pod's ServiceAccount".
+    expect(failure.details).toMatch(/as the driver's ServiceAccount, after a TokenReview/);
     expect(requestsIn('victim')).toEqual([]);
     expect(existsSync(join(stack.dataRoot, volume.volumeId))).toBe(false);
   });

@@ -10,6 +10,7 @@ import { RequestWatchHub } from './request-watch-hub';
 /** CertificateRequestGateway over the API server: creates as the Pod; reads, watches (one shared informer) and deletes as the driver. */
 @Injectable()
 export class KubeCertificateRequestGateway implements CertificateRequestGateway {
+  readonly requester = "the Pod's ServiceAccount";
   private readonly own: CertificateRequestApi;
   private readonly requests: RequestWatchHub;
 

@@ -12,6 +12,7 @@ const TOKEN_REVIEWS = '/apis/authentication.k8s.io/v1/tokenreviews';
  * watches and deletes go to `inner` (already the driver's own credentials).
  */
 export class OwnServiceAccountGateway implements CertificateRequestGateway {
+  readonly requester = "the driver's ServiceAccount, after a TokenReview of the Pod's token";
   private readonly own: CertificateRequestApi;
 
   constructor(

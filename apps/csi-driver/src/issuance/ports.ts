@@ -19,6 +19,8 @@ export type RequestWatchEvent =
 
 /** CertificateRequest access. `createAs` uses the Pod's token; everything else the driver's own. */
 export interface CertificateRequestGateway {
+  /** Whose credentials createAs creates with, for messages ("the Pod's ServiceAccount"). */
+  readonly requester: string;
   createAs(token: string, request: CertificateRequest): Promise<CertificateRequest>;
   get(namespace: string, name: string): Promise<CertificateRequest | undefined>;
   /**

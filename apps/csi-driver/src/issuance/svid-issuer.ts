@@ -167,7 +167,7 @@ export class SvidIssuer {
     clock?.mark('keyAndCsr');
     const created = await this.gateway.createAs(target.token, draft).catch((error: Error) => {
       throw new DomainError(createErrorKind(error),
-        `creating certificate request in ${target.namespace} as the Pod's ServiceAccount: ${error.message}`);
+        `creating certificate request in ${target.namespace} as ${this.gateway.requester}: ${error.message}`);
     });
     clock?.mark('create');
     this.pending.set(target.volumeId, {

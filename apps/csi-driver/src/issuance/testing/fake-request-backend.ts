@@ -11,6 +11,7 @@ export type Answer = 'issue' | 'none' | { deny: string } | { fail: string };
  * like the real thing as far as the driver can tell.
  */
 export class FakeRequestBackend implements CertificateRequestGateway, TokenVerifier {
+  readonly requester = "the Pod's ServiceAccount";
   readonly objects = new Map<string, CertificateRequest>();
   readonly created: { token: string; name: string }[] = [];
   readonly deleted: string[] = [];
