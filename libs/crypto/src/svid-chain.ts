@@ -4,7 +4,7 @@
  * crypto/x509 finds one, by the exact bytes of the child's issuer Name against the parent's
  * subject, so a chain that go-spiffe would reject is rejected here too.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import type { CertificateInfo } from './certificates';
 import { violation, type SvidViolation } from './svid-rules';
 
@@ -19,7 +19,7 @@ class Signatures {
 
   signedBy(child: CertificateInfo, parent: CertificateInfo): boolean {
     if (!child.issuerDer.equals(parent.subjectDer)) return false;
-    return this.x509(child).verify(this.x509(parent).publicKey);
+    return this.x509(child).verify(parentPublicKey(parent));
   }
 
   private x509(cert: CertificateInfo): X509Certificate {
@@ -27,6 +27,24 @@ class Signatures {
     if (!x) this.parsed.set(cert, (x = new X509Certificate(cert.der)));
     return x;
   }
+}
+
+/**
+ * Parents are CA certificates, the same few for every volume; OpenSSL's parse of one (~0.5 ms)
+ * was paid again on every issuance. Keyed by the DER itself, so a changed CA is a new entry; the
+ * bound only matters if CAs churn, and then the cache simply starts over.
+ */
+const PARENT_KEYS = new Map<string, KeyObject>();
+const MAX_PARENT_KEYS = 64;
+
+function parentPublicKey(parent: CertificateInfo): KeyObject {
+  const id = parent.der.toString('base64');
+  let key = PARENT_KEYS.get(id);
+  if (!key) {
+    if (PARENT_KEYS.size >= MAX_PARENT_KEYS) PARENT_KEYS.clear();
+    PARENT_KEYS.set(id, (key = new X509Certificate(parent.der).publicKey));
+  }
+  return key;
 }
 
 function validityViolation(cert: CertificateInfo, what: string, now: Date): SvidViolation | undefined {

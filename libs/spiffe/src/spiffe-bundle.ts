@@ -24,10 +24,26 @@ export function x509BundleDocument(caCertificatesDer: Uint8Array[]): SpiffeBundl
     const x5c = Buffer.from(der).toString('base64');
     if (seen.has(x5c)) continue;
     seen.add(x5c);
-    const { kty, ...params } = new X509Certificate(der).publicKey.export({ format: 'jwk' });
-    keys.push({ use: 'x509-svid', kty: kty ?? '', ...params, x5c: [x5c] });
+    keys.push({ ...publicJwkOf(x5c, der), x5c: [x5c] });
   }
   return { keys };
+}
+
+/**
+ * The JWK part of a bundle key, per CA certificate. Every issuance writes the bundle and the CAs
+ * are the same few, so OpenSSL's parse of each is kept (bounded: a churn of CAs starts it over).
+ */
+type BundleJwk = JsonWebKey & { use: 'x509-svid'; kty: string };
+const JWKS_BY_CERT = new Map<string, BundleJwk>();
+
+function publicJwkOf(x5c: string, der: Uint8Array): BundleJwk {
+  let jwk = JWKS_BY_CERT.get(x5c);
+  if (!jwk) {
+    const { kty, ...params } = new X509Certificate(der).publicKey.export({ format: 'jwk' });
+    if (JWKS_BY_CERT.size >= 64) JWKS_BY_CERT.clear();
+    JWKS_BY_CERT.set(x5c, (jwk = { use: 'x509-svid', kty: kty ?? '', ...params }));
+  }
+  return jwk;
 }
 
 /** The bundle file's bytes: the document as indented JSON with a trailing newline. */

@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 
 /** Which mount a path lies on, in mountinfo's terms (its mount ID and "major:minor" device). */
 export interface MountIdentity {
@@ -27,19 +26,30 @@ export function parseFdinfoMountId(text: string): number | undefined {
 /**
  * The mount `dir` lies on, in O(1): open it, read the fd's mnt_id from /proc/self/fdinfo and its
  * st_dev. Reading /proc/self/mountinfo instead costs O(mounts), and a node with 1,000 volumes has
- * 1,000 bind mounts, so checking it before every write made a renewal wave O(N²).
+ * 1,000 bind mounts, so checking it before every write made a renewal wave of 1,000 volumes O(N²).
  * Undefined when the kernel does not tell (no fdinfo mnt_id): callers then read mountinfo.
+ *
+ * Synchronous on purpose: four syscalls of a few microseconds each on a local directory (the data
+ * root, kubelet's pod dirs) and procfs, which never wait on a device. Through libuv's pool each
+ * would cost a thread hand-off several times its own price; asked several times per publish, the
+ * async version was a measurable share of a publish's CPU.
  */
 export async function mountIdentityOf(dir: string): Promise<MountIdentity | undefined> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  return mountIdentityOfSync(dir);
+}
+
+function mountIdentityOfSync(dir: string): MountIdentity | undefined {
+  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
-    const [fdinfo, stats] = await Promise.all([
-      readFile(`/proc/self/fdinfo/${handle.fd}`, 'utf8').catch(() => ''),
-      handle.stat({ bigint: true }),
-    ]);
+    let fdinfo = '';
+    try {
+      fdinfo = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    } catch {
+      // no procfs: the caller reads mountinfo
+    }
     const mountId = parseFdinfoMountId(fdinfo);
-    return mountId === undefined ? undefined : { mountId, device: deviceString(stats.dev) };
+    return mountId === undefined ? undefined : { mountId, device: deviceString(fstatSync(fd, { bigint: true }).dev) };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -24,6 +24,8 @@ export type TargetState = 'none' | 'ours' | 'stale' | 'foreign';
  */
 @Injectable()
 export class TargetGuard {
+  private resolvedRoot: Promise<string> | undefined;
+
   constructor(
     @Inject(MOUNTER) private readonly mounter: Mounter,
     @Inject(DATA_ROOT) private readonly dataRoot: Pick<DataRoot, 'path' | 'mount'>,
@@ -35,7 +37,7 @@ export class TargetGuard {
    * Checked before anything is written and again right before mounting.
    */
   async confine(targetPath: string): Promise<void> {
-    const roots = new Set([this.dataRoot.path, await realpath(this.dataRoot.path).catch(() => this.dataRoot.path)]);
+    const roots = new Set([this.dataRoot.path, await this.dataRootRealPath()]);
     for (const root of roots) {
       if (isSameOrBelow(targetPath, root)) throw invalidTarget(`target_path ${targetPath} lies inside the driver's data root`);
       if (isSameOrBelow(root, targetPath)) throw invalidTarget(`target_path ${targetPath} contains the driver's data root`);
@@ -45,6 +47,18 @@ export class TargetGuard {
     if (real !== existing) {
       throw invalidTarget(`target_path must not contain symlinks: ${existing} resolves to ${real ?? 'nothing'}`);
     }
+  }
+
+  /**
+   * The data root's real path, resolved once it resolves: the driver's own flag, set up by the
+   * driver at start, so re-resolving it (a readlink per path component) on every call bought nothing.
+   */
+  private dataRootRealPath(): Promise<string> {
+    this.resolvedRoot ??= realpath(this.dataRoot.path).catch(() => {
+      this.resolvedRoot = undefined; // not there yet (tests, before the first mount): ask again next time
+      return this.dataRoot.path;
+    });
+    return this.resolvedRoot;
   }
 
   /** What is mounted at the (confined) target, from this volume's point of view. */
