@@ -59,7 +59,9 @@ describe('go-spiffe (the reference SPIFFE client) through the Pod\'s mount', () 
     expect(rotation, JSON.stringify(run.events)).toBeDefined();
     expect(rotation?.serial).not.toBe(updates[0].serial);
     expect(Date.parse(rotation?.notAfter ?? '')).toBeGreaterThanOrEqual(Date.parse(updates[0].notAfter ?? ''));
-    expect(run.events.at(-1)).toMatchObject({ event: 'done', updates: 2 });
+    // Watch errors are reported but never fatal in the client (go-spiffe retries); one can be
+    // printed after "done" while the process exits (seen once under CI load), so look "done" up.
+    expect(run.events.find((e) => e.event === 'done'), JSON.stringify(run.events.slice(-4))).toMatchObject({ updates: 2 });
   }, 60_000);
 
   it('fails, as go-spiffe reports it, for a user outside the fs-group (who cannot read tls.key either)', async () => {
