@@ -35,10 +35,6 @@ export function parseFdinfoMountId(text: string): number | undefined {
  * async version was a measurable share of a publish's CPU.
  */
 export async function mountIdentityOf(dir: string): Promise<MountIdentity | undefined> {
-  return mountIdentityOfSync(dir);
-}
-
-function mountIdentityOfSync(dir: string): MountIdentity | undefined {
   const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     let fdinfo = '';

@@ -118,11 +118,11 @@ export class LinuxMounter implements Mounter {
     if (real === undefined) return false;
     // O(1) where the kernel tells: a path is a mount point exactly when it lies on another mount
     // than its parent directory. Files, "/" and substitute mount tables go through mountinfo.
-    if (real !== '/' && this.readsLiveMountTable()) {
-      const [here, parent] = await Promise.all([mountIdentityOf(real), mountIdentityOf(dirname(real))]).catch(() => []);
+    if (real !== '/') {
+      const [here, parent] = await Promise.all([this.mountOf(real), this.mountOf(dirname(real))]);
       if (here && parent) return here.mountId !== parent.mountId;
     }
-    return (await this.mountAt(real)) !== undefined;
+    return (await readTopmostMountAt(real, this.mountInfoFile)) !== undefined;
   }
 
   async mountedFsType(path: string): Promise<string | undefined> {
