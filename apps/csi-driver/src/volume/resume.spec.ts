@@ -7,14 +7,14 @@ import { resumeVolumes } from './resume';
 import type { VolumeObserver } from './volume-observer';
 
 describe('resumeVolumes', () => {
-  it('reports each issued volume to the observer from its one read, before scheduling its renewal', async () => {
+  it('reports each issued volume to the observer from its one read, latest renewal first, before scheduling its renewal', async () => {
     const store = new InMemoryMetadataStore();
-    const issued = (volumeId: string): ManagedVolume => ({
+    const issued = (volumeId: string, renewInMs: number): ManagedVolume => ({
       volumeId, targetPath: `/t/${volumeId}`, volumeContext: {}, spiffeId: 'spiffe://example.org/ns/a/sa/b',
-      nextIssuanceTime: new Date(Date.now() - 1_000).toISOString(), notAfter: new Date(Date.now() + 60_000).toISOString(),
+      nextIssuanceTime: new Date(Date.now() + renewInMs).toISOString(), notAfter: new Date(Date.now() + 60_000).toISOString(),
     });
-    await store.write(issued('vol-1'));
-    await store.write(issued('vol-2'));
+    await store.write(issued('vol-1', -1_000)); // overdue: its renewal runs at once and will serve it
+    await store.write(issued('vol-2', 30_000));
     await store.write({ volumeId: 'vol-never', targetPath: '/t/never', volumeContext: {} });
     let reads = 0;
     const read = store.read.bind(store);
@@ -24,7 +24,8 @@ describe('resumeVolumes', () => {
     };
     const seen: string[] = [];
     const observer: VolumeObserver = {
-      svidStored: async (meta) => void seen.push(`stored ${meta.volumeId} ${meta.spiffeId}`),
+      svidStored: async () => void seen.push('svidStored'),
+      volumeResumed: (meta) => void seen.push(`resumed ${meta.volumeId} ${meta.spiffeId}`),
       volumeRemoved: async () => undefined,
     };
     const renewer = { scheduleFrom: (meta: ManagedVolume) => seen.push(`scheduled ${meta.volumeId}`) } as unknown as Renewer;
@@ -32,8 +33,8 @@ describe('resumeVolumes', () => {
     const resumed = await resumeVolumes({ store, renewer, observer, logger: pino({ level: 'silent' }) });
     expect(resumed).toEqual(['vol-1', 'vol-2']);
     expect(seen).toEqual([
-      'stored vol-1 spiffe://example.org/ns/a/sa/b', 'scheduled vol-1',
-      'stored vol-2 spiffe://example.org/ns/a/sa/b', 'scheduled vol-2',
+      'resumed vol-2 spiffe://example.org/ns/a/sa/b', 'scheduled vol-2',
+      'resumed vol-1 spiffe://example.org/ns/a/sa/b', 'scheduled vol-1',
     ]);
     expect(reads).toBe(3);
   });

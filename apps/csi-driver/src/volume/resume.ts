@@ -9,8 +9,8 @@ import type { VolumeObserver } from './volume-observer';
  * schedule (overdue ones at once); volumes that never got a certificate are left for kubelet's
  * next publish. Returns the resumed volume ids. Directories without metadata were already deleted
  * by StorageModule's init, which Nest runs before this module's bootstrap.
- * The observer (the Workload API) hears of every resumed volume's stored SVID from here, from the
- * one pass over the metadata, instead of listing and reading all of it again itself.
+ * The observer (the Workload API) hears of every resumed volume from here, from the one pass over
+ * the metadata, instead of listing and reading all of it again itself.
  */
 export async function resumeVolumes(deps: {
   store: MetadataStore;
@@ -30,12 +30,18 @@ export async function resumeVolumes(deps: {
     }
     issued.push(meta);
   }
+  const resumed = issued.map((meta) => meta.volumeId);
+  // Latest renewal first: the observer takes resumed volumes up in this order, and an overdue
+  // volume's renewal, which runs at once, usually serves it before its turn comes (and supersedes it).
+  issued.sort((a, b) => renewalTime(b) - renewalTime(a));
   for (const meta of issued) {
-    // Not awaited: readiness must not wait for 1,000 endpoints. The observer serializes per volume
-    // and never rejects, so this report is handled before the renewal scheduled next reports its own.
-    void observer.svidStored(meta);
+    observer.volumeResumed(meta);
     renewer.scheduleFrom(meta); // a past nextIssuanceTime runs at once
   }
   logger.info({ count: issued.length }, 'resumed renewal of existing volumes');
-  return issued.map((meta) => meta.volumeId);
+  return resumed;
+}
+
+function renewalTime(meta: ManagedVolume): number {
+  return Date.parse(meta.nextIssuanceTime ?? '') || 0;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import type { ManagedVolume } from '../volume/managed-volume';
@@ -141,6 +141,34 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     done = true;
     expect(updates).toHaveLength(200); // every volume got the new bundle
     expect(turns).toBeGreaterThanOrEqual(3); // 100 volumes, batches of 32: the loop ran between them
+  });
+
+  it('takes resumed volumes up from their files a batch at a time, and none that was unpublished meanwhile', async () => {
+    const metas = await Promise.all(Array.from({ length: 70 }, (_, i) => issued(`vol-r${i}`)));
+    for (const meta of metas) volumes.volumeResumed(meta);
+    await volumes.volumeRemoved('vol-r69');
+    expect(volumes.volumeIds()).toEqual([]); // nothing served before the loop turns
+    await vi.waitFor(() => expect(volumes.volumeIds()).toHaveLength(69));
+    expect((await fetch('vol-r0')).svids[0].spiffe_id).toBe(ID);
+    expect(existsSync(volumes.socketPath('vol-r69'))).toBe(false);
+  });
+
+  it('lets a renewal reported before a resumed volume\'s turn supersede it: the stale files are never served', async () => {
+    const meta = await issued('vol-s'); // the files: the SVID from before the restart
+    const renewed = await ca.issue(ID);
+    const checked = validateX509Svid({ chainPem: renewed.chainPem, keyPem: renewed.keyPem, spiffeId: ID, bundlePem: ca.pem });
+    if (!checked.ok) throw new Error(checked.message);
+    const read = files.read.bind(files);
+    let reads = 0;
+    files.read = (volumeId) => {
+      reads++;
+      return read(volumeId);
+    };
+    volumes.volumeResumed(meta);
+    await volumes.svidStored(meta, checked.svid); // the renewal, before the resumed volume's batch
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(0);
+    expect((await fetch('vol-s')).svids[0].x509_svid_key.equals(checked.svid.keyDer)).toBe(true);
   });
 
   it('binds again when the socket vanished with a lost data root', async () => {
