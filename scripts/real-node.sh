@@ -42,6 +42,10 @@ skip() { log "skipping: $*"; exit "$SKIP"; }
 . "$here/real-apiserver/run.sh"
 # shellcheck source=scripts/real-node/cluster.sh
 . "$here/real-node/cluster.sh"
+# shellcheck source=scripts/real-node/host-state.sh
+. "$here/real-node/host-state.sh"
+# shellcheck source=scripts/real-node/control-plane.sh
+. "$here/real-node/control-plane.sh"
 
 case "${1:-}" in
   up) node_up ;;

@@ -2,9 +2,9 @@
 // watch renewals (in the files, and pushed to go-spiffe in a Pod), delete Pods, restart the
 // driver, lose the approver leader, misconfigure a Pod, measure Pod startup, uninstall. One file: each check builds on the cluster state the previous
 // ones left (like a user's session), and `helm uninstall` must come last.
-import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -15,57 +15,15 @@ import {
   hostMountsUnder, isReady, ISSUER_CA, listPods, podEvents, RELEASE, RELEASE_NAMESPACE, SKIP_REASON, targetPath,
   waitFor, waitPodGone, waitPodReady, workloadNamespace, workloadPod, type PodObject,
 } from './node';
+import {
+  APPROVER_SELECTOR, certificateRequestsOwnedBy, type DeploymentSpec, DRIVER_SELECTOR, example, MOUNT, NAME, pathFor,
+  readSvid, readyPodsOf, TRUST_DOMAIN, uriSans, volumeHandle,
+} from './node-reads';
 import { measureStartup, printFigure } from './startup-figure';
 import { GO_SPIFFE, goSpiffeEvents, goSpiffePod, RUN_GO_SPIFFE } from './go-spiffe';
 
-const ROOT = resolve(__dirname, '../..');
-const NAME = 'cert-manager-csi-driver-spiffe';
-const DRIVER_SELECTOR = `app=${NAME}`;
-const APPROVER_SELECTOR = `app=${NAME}-approver`;
-const MOUNT = '/var/run/secrets/spiffe.io';
-const TRUST_DOMAIN = 'cluster.local';
-interface DeploymentSpec { selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> } } }
-const volumeHandle = (podUid: string, volume = 'spiffe') => `csi-${createHash('sha256').update(`${podUid}${volume}`).digest('hex')}`;
-
 let cluster: RealCluster;
 let loopback: LoopbackWatch;
-
-/** The example manifests, adapted only for hostNetwork and the local image. */
-function example(file: string): Manifest[] {
-  const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy/example', file), 'utf8')).map((d) => d.toJS() as Manifest);
-  for (const m of docs) {
-    if (m.kind !== 'Deployment') continue;
-    const pod = (m.spec as { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } }).template.spec;
-    pod.hostNetwork = true;
-    pod.terminationGracePeriodSeconds = 1;
-    for (const c of pod.containers) Object.assign(c, { image: ENV.WORKLOAD, imagePullPolicy: 'Never' });
-  }
-  return docs;
-}
-
-async function readSvid(namespace: string, pod: string): Promise<{ cert: X509Certificate; certPem: string; keyPem: string }> {
-  const cat = await execInPod(cluster, namespace, pod, `cat ${MOUNT}/tls.crt; echo '#SPLIT#'; cat ${MOUNT}/tls.key`);
-  if (cat.code !== 0) throw new Error(`reading the SVID in ${pod} failed: ${cat.stderr}`);
-  const [certPem, keyPem] = cat.stdout.split('#SPLIT#\n');
-  const first = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(certPem)?.[0];
-  if (!first) throw new Error(`no certificate in ${pod}'s tls.crt`);
-  return { cert: new X509Certificate(first), certPem, keyPem };
-}
-
-const uriSans = (cert: X509Certificate) => (cert.subjectAltName ?? '').split(', ').filter((s) => s.startsWith('URI:')).map((s) => s.slice(4));
-
-async function readyPodsOf(namespace: string, selector: string, count: number, timeoutMs = 120_000): Promise<PodObject[]> {
-  return waitFor(`${count} Ready Pod(s) ${namespace}/${selector}`, async () => {
-    const pods = (await listPods(cluster, namespace, selector)).filter((p) => !p.metadata.deletionTimestamp && isReady(p));
-    return pods.length === count ? pods : undefined;
-  }, timeoutMs);
-}
-
-async function certificateRequestsOwnedBy(namespace: string, podUid: string): Promise<string[]> {
-  const list = await cluster.must<{ items: { metadata: { name: string; ownerReferences?: { uid: string }[] } }[] }>('GET',
-    `/apis/cert-manager.io/v1/namespaces/${namespace}/certificaterequests`);
-  return list.items.filter((cr) => cr.metadata.ownerReferences?.some((o) => o.uid === podUid)).map((cr) => cr.metadata.name);
-}
 
 describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skipped: ${SKIP_REASON})` : ''}`, () => {
   beforeAll(() => {
@@ -82,8 +40,8 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
     it('the DaemonSet and the approver become Ready through their probes; CSINode lists the driver', async () => {
       const out = helmInstall();
       expect(out).toMatch(/STATUS: deployed/);
-      const [driver] = await readyPodsOf(RELEASE_NAMESPACE, DRIVER_SELECTOR, 1);
-      const [approver] = await readyPodsOf(RELEASE_NAMESPACE, APPROVER_SELECTOR, 1);
+      const [driver] = await readyPodsOf(cluster, RELEASE_NAMESPACE, DRIVER_SELECTOR, 1);
+      const [approver] = await readyPodsOf(cluster, RELEASE_NAMESPACE, APPROVER_SELECTOR, 1);
       // Ready through the real probes: kubelet ran them (the spec has them) and nothing restarted.
       const probes = (p: PodObject) => (p.spec.containers as { readinessProbe?: unknown; livenessProbe?: unknown }[])
         .filter((c) => c.readinessProbe || c.livenessProbe).length;
@@ -106,12 +64,12 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
   describe('2. the example app', () => {
     it('gets tls.crt/tls.key for its SPIFFE ID, mode 0440, on a read-only tmpfs', async () => {
       for (const m of example('example-app.yaml')) await cluster.apply(m);
-      const pods = await readyPodsOf('sandbox', 'app=example-app', 2);
+      const pods = await readyPodsOf(cluster, 'sandbox', 'app=example-app', 2);
       for (const pod of pods) {
         const name = pod.metadata.name;
         const ls = await execInPod(cluster, 'sandbox', name, `ls ${MOUNT}`);
         expect(ls.stdout.split(/\s+/)).toEqual(expect.arrayContaining(['tls.crt', 'tls.key']));
-        const { cert, keyPem } = await readSvid('sandbox', name);
+        const { cert, keyPem } = await readSvid(cluster, 'sandbox', name);
         expect(uriSans(cert)).toEqual([`spiffe://${TRUST_DOMAIN}/ns/sandbox/sa/example-app`]);
         expect(cert.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
         expect(cert.verify(new X509Certificate(ISSUER_CA).publicKey)).toBe(true);
@@ -131,7 +89,7 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
   describe('3. fs-group', () => {
     it('the fs-group example (non-root, in the group) reads its key', async () => {
       for (const m of example('fs-group-app.yaml')) await cluster.apply(m);
-      const [pod] = await readyPodsOf('sandbox', 'app=fs-group-app', 1);
+      const [pod] = await readyPodsOf(cluster, 'sandbox', 'app=fs-group-app', 1);
       const read = await execInPod(cluster, 'sandbox', pod.metadata.name, `id; cat ${MOUNT}/tls.key >/dev/null && echo readable`);
       expect(read.stdout).toMatch(/uid=1321 gid=1541/);
       expect(read.stdout).toContain('readable');
@@ -177,11 +135,11 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
 
   describe('4. renewal', () => {
     it('a renewed certificate is seen from inside the running container', async () => {
-      const [pod] = await readyPodsOf('sandbox', 'app=example-app', 2);
-      const before = await readSvid('sandbox', pod.metadata.name);
+      const [pod] = await readyPodsOf(cluster, 'sandbox', 'app=example-app', 2);
+      const before = await readSvid(cluster, 'sandbox', pod.metadata.name);
       const lifetimeMs = Date.parse(before.cert.validTo) - Date.parse(before.cert.validFrom);
       const after = await waitFor('a renewed tls.crt', async () => {
-        const now = await readSvid('sandbox', pod.metadata.name);
+        const now = await readSvid(cluster, 'sandbox', pod.metadata.name);
         return now.cert.serialNumber !== before.cert.serialNumber ? now : undefined;
       }, lifetimeMs + 30_000, 2_000);
       expect(Date.parse(after.cert.validTo)).toBeGreaterThan(Date.parse(before.cert.validTo));
@@ -210,13 +168,13 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
 
   describe('5. deleting the Pod', () => {
     it('kubelet unpublishes; the mount and the volume dir are gone; the CertificateRequests are garbage-collected', async () => {
-      const [pod] = await readyPodsOf('sandbox', 'app=example-app', 2);
+      const [pod] = await readyPodsOf(cluster, 'sandbox', 'app=example-app', 2);
       const uid = pod.metadata.uid as string;
       const target = targetPath(uid);
       const volumeId = volumeHandle(uid);
       expect(hostMountsUnder(target).length).toBeGreaterThan(0);
       expect(existsSync(join(ENV.CSI_DATA_DIR, volumeId))).toBe(true);
-      expect((await certificateRequestsOwnedBy('sandbox', uid)).length).toBeGreaterThan(0);
+      expect((await certificateRequestsOwnedBy(cluster, 'sandbox', uid)).length).toBeGreaterThan(0);
 
       await deletePod(cluster, 'sandbox', pod.metadata.name);
       await waitPodGone(cluster, 'sandbox', pod.metadata.name);
@@ -226,27 +184,27 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
       expect(hostMountsUnder(target)).toEqual([]);
       await waitFor('the Pod volume dir removed', () => !existsSync(join(ENV.KUBELET_ROOT, 'pods', uid, 'volumes/kubernetes.io~csi/spiffe')), 30_000);
       expect(existsSync(join(ENV.CSI_DATA_DIR, volumeId))).toBe(false);
-      await waitFor('the CertificateRequests garbage-collected', async () => (await certificateRequestsOwnedBy('sandbox', uid)).length === 0, 60_000);
+      await waitFor('the CertificateRequests garbage-collected', async () => (await certificateRequestsOwnedBy(cluster, 'sandbox', uid)).length === 0, 60_000);
     }, 180_000);
   });
 
   describe('6. restarting the driver', () => {
     it('the replacement driver Pod adopts the tmpfs; the app keeps seeing renewals through its mount', async () => {
-      const [app] = await readyPodsOf('sandbox', 'app=example-app', 2, 60_000).then((p) => p.slice(0, 1));
+      const [app] = await readyPodsOf(cluster, 'sandbox', 'app=example-app', 2, 60_000).then((p) => p.slice(0, 1));
       const dataMount = () => hostMountsUnder(ENV.CSI_DATA_DIR).find((m) => m.mountPoint === ENV.CSI_DATA_DIR && m.fsType === 'tmpfs');
       const tmpfsBefore = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === ENV.CSI_DATA_DIR && l.includes(' - tmpfs '));
       expect(dataMount()).toBeDefined();
       const [oldDriver] = await listPods(cluster, RELEASE_NAMESPACE, DRIVER_SELECTOR);
       await deletePod(cluster, RELEASE_NAMESPACE, oldDriver.metadata.name);
       await waitPodGone(cluster, RELEASE_NAMESPACE, oldDriver.metadata.name);
-      const [newDriver] = await readyPodsOf(RELEASE_NAMESPACE, DRIVER_SELECTOR, 1);
+      const [newDriver] = await readyPodsOf(cluster, RELEASE_NAMESPACE, DRIVER_SELECTOR, 1);
       expect(newDriver.metadata.name).not.toBe(oldDriver.metadata.name);
       // Same tmpfs (mount ID unchanged), not a fresh one.
       const tmpfsAfter = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === ENV.CSI_DATA_DIR && l.includes(' - tmpfs '));
       expect(tmpfsAfter.map((l) => l.split(' ')[0])).toEqual(tmpfsBefore.map((l) => l.split(' ')[0]));
-      const atRestart = await readSvid('sandbox', app.metadata.name);
+      const atRestart = await readSvid(cluster, 'sandbox', app.metadata.name);
       const renewed = await waitFor('a renewal after the driver restart', async () => {
-        const now = await readSvid('sandbox', app.metadata.name);
+        const now = await readSvid(cluster, 'sandbox', app.metadata.name);
         return now.cert.serialNumber !== atRestart.cert.serialNumber ? now : undefined;
       }, 120_000, 2_000);
       expect(renewed.cert.checkPrivateKey(createPrivateKey(renewed.keyPem))).toBe(true);
@@ -271,7 +229,7 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
       rendered.spec.selector.matchLabels.app = SECOND;
       rendered.spec.template.metadata.labels.app = SECOND;
       await cluster.apply(rendered);
-      await readyPodsOf(RELEASE_NAMESPACE, `app=${SECOND}`, 1);
+      await readyPodsOf(cluster, RELEASE_NAMESPACE, `app=${SECOND}`, 1);
       const approverPods = async () => [...await listPods(cluster, RELEASE_NAMESPACE, APPROVER_SELECTOR),
         ...await listPods(cluster, RELEASE_NAMESPACE, `app=${SECOND}`)].filter((p) => !p.metadata.deletionTimestamp);
       const holder = async () => (await cluster.must<{ spec: { holderIdentity?: string } }>('GET',
@@ -373,14 +331,3 @@ describe.skipIf(!!SKIP_REASON)(`test:node — a real node${SKIP_REASON ? ` (skip
     });
   });
 });
-
-const PLURAL: Record<string, string> = {
-  ServiceAccount: 'serviceaccounts', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings', Role: 'roles',
-  RoleBinding: 'rolebindings', DaemonSet: 'daemonsets', Deployment: 'deployments', CSIDriver: 'csidrivers', Service: 'services',
-  ServiceMonitor: 'servicemonitors',
-};
-function pathFor(m: Manifest): string {
-  const base = m.apiVersion.includes('/') ? `/apis/${m.apiVersion}` : `/api/${m.apiVersion}`;
-  const ns = m.metadata.namespace ? `/namespaces/${m.metadata.namespace}` : '';
-  return `${base}${ns}/${PLURAL[m.kind] ?? `${m.kind.toLowerCase()}s`}/${m.metadata.name}`;
-}

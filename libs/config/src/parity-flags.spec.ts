@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error';
 import { parseApproverOptions, parseDriverOptions } from './parse-options';
+import { errorOf, REQUIRED_DRIVER_ARGS as DRIVER_ARGS } from './testing/parse';
 
 // The Go original's own-ServiceAccount and auto-approve flags (go-original.md 1.1, 2.1).
-const DRIVER_ARGS = ['--node-id=node-1', '--endpoint=unix:///csi/csi.sock'];
 const DRIVER_SA = 'system:serviceaccount:cert-manager:cert-manager-csi-driver-spiffe';
-
-function errorOf(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('--use-own-service-account', () => {
   it('is a bare boolean flag on the driver, off by default', () => {
