@@ -14,7 +14,7 @@ import { FixtureCa } from './testing/svid-fixture';
 import { WorkloadClient } from './testing/workload-client';
 import { WorkloadApiHub } from './workload-hub';
 import { WorkloadApiServer } from './workload-server';
-import { WorkloadVolumes } from './workload-volumes';
+import { WorkloadVolumes, type EndpointOpener } from './workload-volumes';
 
 const ID = 'spiffe://example.org/ns/app/sa/api';
 
@@ -49,21 +49,25 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     bundle = new FixedBundle();
     warnings = [];
     messages = [];
-    volumes = new WorkloadVolumes({
-      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt', credentials: '', bundle: '' },
-      reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
-      open: (path, gid) => WorkloadApiServer.open(path, gid, { hub }),
-      warnPod: (_meta, reason, message) => {
-        warnings.push(reason);
-        messages.push(message);
-      },
-    });
+    volumes = workloadVolumes();
   });
   afterEach(async () => {
     for (const c of clients.splice(0)) c.close();
     await volumes.closeAll();
     await rm(root, { recursive: true, force: true });
   });
+
+  /** Over this test's files, bundle and root; warnings recorded; `open` binds real sockets unless replaced. */
+  function workloadVolumes(open: EndpointOpener = (path, gid) => WorkloadApiServer.open(path, gid, { hub })): WorkloadVolumes {
+    return new WorkloadVolumes({
+      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt', credentials: '', bundle: '' },
+      reader: files, caBundle: bundle, logger: pino({ level: 'silent' }), open,
+      warnPod: (_meta, reason, message) => {
+        warnings.push(reason);
+        messages.push(message);
+      },
+    });
+  }
 
   async function issued(volumeId: string, context: Record<string, string> = {}): Promise<ManagedVolume> {
     const svid = await ca.issue(ID);
@@ -120,12 +124,7 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
 
   it('re-serves every volume after a bundle change in batches, giving the event loop turns in between', async () => {
     const updates: string[] = [];
-    const quiet = new WorkloadVolumes({
-      dataRoot: root, socketName: 'workload.sock', fileNames: { certificate: 'tls.crt', key: 'tls.key', ca: 'ca.crt', credentials: '', bundle: '' },
-      reader: files, caBundle: bundle, logger: pino({ level: 'silent' }),
-      open: async (path) => ({ update: () => void updates.push(path), setGroup: async () => undefined, close: async () => undefined }),
-      warnPod: () => undefined,
-    });
+    const quiet = workloadVolumes(async (path) => ({ update: () => void updates.push(path), setGroup: async () => undefined, close: async () => undefined }));
     const metas = await Promise.all(Array.from({ length: 100 }, (_, i) => issued(`vol-b${i}`)));
     for (const meta of metas) await quiet.svidStored(meta);
     expect(updates).toHaveLength(100);
@@ -169,6 +168,23 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
     expect(reads).toBe(0);
     expect((await fetch('vol-s')).svids[0].x509_svid_key.equals(checked.svid.keyDer)).toBe(true);
+  });
+
+  it('tells the Pod (Event) when its endpoint cannot be opened, and serves it once a later report can', async () => {
+    let failing = true;
+    const flaky = workloadVolumes(async (path, gid) => {
+      if (failing) throw new Error('EACCES: permission denied, mkdtemp \'/tmp/wl-XXXXXX\'');
+      return WorkloadApiServer.open(path, gid, { hub });
+    });
+    const meta = await issued('vol-f');
+    await flaky.svidStored(meta);
+    expect(warnings).toEqual(['WorkloadApiUnavailable']);
+    expect(messages[0]).toMatch(/^the Workload API endpoint for this volume failed: EACCES/);
+    expect(flaky.volumeIds()).toEqual([]);
+    failing = false;
+    await flaky.svidStored(meta);
+    expect(flaky.volumeIds()).toEqual(['vol-f']);
+    await flaky.closeAll();
   });
 
   it('binds again when the socket vanished with a lost data root', async () => {

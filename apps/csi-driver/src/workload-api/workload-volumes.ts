@@ -154,7 +154,11 @@ export class WorkloadVolumes implements VolumeObserver {
       served.endpoint.update(result.state);
       logger.debug({ volumeId: meta.volumeId }, 'Workload API: SVID served');
     } catch (error) {
-      logger.error({ volumeId: meta.volumeId, err: (error as Error).message }, 'Workload API endpoint failed');
+      // The files are in place; only the socket is not (e.g. the driver's temp dir, which the bind
+      // goes through, is not writable). The Pod's owner sees why its SPIFFE library cannot connect.
+      const message = (error as Error).message;
+      logger.error({ volumeId: meta.volumeId, err: message }, 'Workload API endpoint failed');
+      this.deps.warnPod(meta, 'WorkloadApiUnavailable', `the Workload API endpoint for this volume failed: ${message}`);
     }
   }
 
