@@ -76,9 +76,12 @@ async function restartDriver(stack: Stack, readinessPort: number, signal: NodeJS
 
 export async function benchDriver(algorithm: KeyAlgorithm): Promise<Figure[]> {
   const readinessPort = await freePort();
+  const metricsPort = await freePort();
   const stack = await startStack({
-    driverArgs: [`--readiness-probe-bind-address=127.0.0.1:${readinessPort}`, `--key-algorithm=${algorithm}`],
+    driverArgs: [`--readiness-probe-bind-address=127.0.0.1:${readinessPort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+      `--key-algorithm=${algorithm}`],
     approverArgs: [`--key-algorithm=${algorithm}`],
+    logFile: process.env.BENCH_LOG_FILE, // every app's log lines, for a look at what a figure hides
   });
   const unpublishAll = async (volumes: PodVolume[]) =>
     mapLimit(volumes, 20, (v) => stack.unpublish(v).catch(() => undefined));
@@ -148,7 +151,8 @@ export async function benchDriver(algorithm: KeyAlgorithm): Promise<Figure[]> {
         `${openFds(pid)} open fds` },
   );
 
-  figures.push(...await renewalPushFigures(stack, fill.map((v) => v.volumeId), RENEWAL_PUSH_WAIT_MS));
+  figures.push(...await renewalPushFigures(stack, fill.map((v) => v.volumeId), RENEWAL_PUSH_WAIT_MS,
+    `http://127.0.0.1:${metricsPort}/metrics`));
   figures.push(...await renewalFigures(stack, readinessPort));
 
   // Idle: every volume now holds a fresh long certificate, so nothing is due for a long time.

@@ -10,6 +10,7 @@ import { eventually } from '../test/support/eventually';
 import { onCleanup } from './lib/cleanup';
 import type { Figure } from './lib/figures';
 import { median, percentile, round } from './lib/stats';
+import { watchStalls } from './lib/stalls';
 import { StreamFleet } from './lib/workload-streams';
 
 const step = (what: string) => console.error(`[bench] driver: ${what}`);
@@ -28,16 +29,18 @@ async function openFleet(stack: Stack, volumeIds: string[]): Promise<StreamFleet
  * spread as the fill was): from the atomic swap of a volume's `..data` link (inotify, in the bench
  * process) to the renewed SVID arriving on that volume's open stream (same clock).
  */
-export async function renewalPushFigures(stack: Stack, volumeIds: string[], waitMs: number): Promise<Figure[]> {
+export async function renewalPushFigures(stack: Stack, volumeIds: string[], waitMs: number, driverMetricsUrl: string): Promise<Figure[]> {
   step(`Workload API: ${volumeIds.length} open streams, waiting for renewals`);
   const fleet = await openFleet(stack, volumeIds);
   const since = performance.now();
+  const stalls = await watchStalls(driverMetricsUrl);
   await eventually(() => fleet.streams.every((s) => s.messages.length > 1), waitMs, 'renewals').catch(() => undefined);
+  const stalled = await stalls.stop();
   const latencies = fleet.renewalLatencies(since);
   await fleet.close();
   if (latencies.length === 0) throw new Error('no renewal reached an open Workload API stream');
   const note = `${latencies.length} renewals of ${volumeIds.length} volumes with open FetchX509SVID streams, on a running driver ` +
-    `(renewals spread as the fill was); ${quantiles(latencies)}`;
+    `(renewals spread as the fill was); ${quantiles(latencies)}; ${stalled}`;
   return [
     { section: 'driver', name: 'Workload API: renewal file swap → new SVID on the open stream, p50', value: round(median(latencies)),
       unit: 'ms', target: { op: '<=', value: 100 }, note },
@@ -60,7 +63,7 @@ export function caBundleFiles(issuerCaPem: string): { path: string; nextBundle: 
 /**
  * A CA bundle change with every volume's stream open: from the bundle file's atomic replacement to
  * the new bundle on each stream, and the slowest answer of the driver's /readyz meanwhile (polled
- * every 10 ms). (Its own event-loop gauge samples once a second: too coarse for a push under 1 s.)
+ * every 10 ms). (Its own nodejs_eventloop_lag_max_seconds samples every 100 ms.)
  */
 export async function caPushFigures(stack: Stack, volumeIds: string[], bundle: { path: string; nextBundle: string },
   readinessPort: number): Promise<Figure[]> {
