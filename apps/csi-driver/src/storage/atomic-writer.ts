@@ -1,4 +1,5 @@
-import { chmod, chown, lstat, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { chmodSync, lstatSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { chmod, chown, mkdtemp, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UNCHANGED, fsyncDir, writeNewFileDurably } from './fs-util';
 import { isErrno, storageError } from './storage-error';
@@ -32,33 +33,39 @@ const MAX_READ_ATTEMPTS = 5;
 export class AtomicWriter {
   constructor(readonly dir: string) {}
 
-  /** Writes the payload unless it is already current; returns whether anything was written. */
+  /**
+   * Writes the payload unless it is already current; returns whether anything was written.
+   * From the swap on, the syscalls are synchronous (docs/decisions/0012): the directory is on the
+   * driver's checked tmpfs, and through libuv's pool the ~20 calls after the swap, which a renewal's
+   * Workload API push waits for, queued behind every other volume's work and key generation.
+   * Before the swap they stay in the pool, where a burst of writes runs beside the event loop.
+   */
   async write(payload: Payload, options: AtomicWriteOptions = {}): Promise<boolean> {
     const names = validatePayloadNames(payload);
     const gid = options.gid ?? process.getgid?.() ?? 0;
     const current = await this.currentPayloadDir();
     if (current && (await this.isIdentical(current, payload, gid))) {
-      await this.ensureUserLinks(names); // repairs links a previous failed write may have left
+      this.ensureUserLinks(names); // repairs links a previous failed write may have left
       return false;
     }
 
     const fresh = await this.createPayloadDir(payload, names, gid);
     try {
-      await rm(join(this.dir, DATA_TMP_LINK), { force: true });
-      await symlink(fresh, join(this.dir, DATA_TMP_LINK));
-      await rename(join(this.dir, DATA_TMP_LINK), join(this.dir, DATA_LINK));
+      rmSync(join(this.dir, DATA_TMP_LINK), { force: true });
+      symlinkSync(fresh, join(this.dir, DATA_TMP_LINK));
+      renameSync(join(this.dir, DATA_TMP_LINK), join(this.dir, DATA_LINK));
       await fsyncDir(this.dir);
     } catch (err) {
-      await rm(join(this.dir, DATA_TMP_LINK), { force: true }).catch(() => undefined);
-      await removeTree(join(this.dir, fresh)).catch(() => undefined);
+      tryTo(() => rmSync(join(this.dir, DATA_TMP_LINK), { force: true }));
+      tryTo(() => removeTree(join(this.dir, fresh)));
       throw storageError(`switching ${this.dir} to the new payload`, err);
     }
 
     // The new payload is live from here on; what follows only tidies up around it.
     try {
-      await this.ensureUserLinks(names);
-      await this.removeStaleUserLinks(new Set(names));
-      await this.removePayloadDirsExcept(fresh);
+      this.ensureUserLinks(names);
+      this.removeStaleUserLinks(new Set(names));
+      this.removePayloadDirsExcept(fresh);
     } catch (err) {
       throw storageError(`tidying ${this.dir} after switching payloads`, err);
     }
@@ -108,7 +115,7 @@ export class AtomicWriter {
       await fsyncDir(path);
       return path.slice(this.dir.length + 1);
     } catch (err) {
-      if (path) await removeTree(path).catch(() => undefined);
+      if (path) tryTo(() => removeTree(path!));
       throw storageError(step, err);
     }
   }
@@ -131,35 +138,33 @@ export class AtomicWriter {
     }
   }
 
-  private async ensureUserLinks(names: string[]): Promise<void> {
+  private ensureUserLinks(names: string[]): void {
     for (const name of names) {
       const link = join(this.dir, name);
       const target = `${DATA_LINK}/${name}`;
-      if ((await readlink(link).catch(() => undefined)) === target) continue;
+      if (tryTo(() => readlinkSync(link)) === target) continue;
       // Replace via rename so the name never disappears, even when a stray file sat there.
       const temp = join(this.dir, `..link_tmp.${name}`);
-      await rm(temp, { force: true });
-      await symlink(target, temp);
-      await rename(temp, link);
+      rmSync(temp, { force: true });
+      symlinkSync(target, temp);
+      renameSync(temp, link);
     }
   }
 
-  private async removeStaleUserLinks(keep: Set<string>): Promise<void> {
-    for (const name of await readdir(this.dir)) {
+  private removeStaleUserLinks(keep: Set<string>): void {
+    for (const name of readdirSync(this.dir)) {
       if (name.startsWith('..') || keep.has(name)) continue;
       const link = join(this.dir, name);
-      const info = await lstat(link).catch(() => undefined);
+      const info = tryTo(() => lstatSync(link));
       // Only our own links: never delete something else that lives in the directory.
-      if (info?.isSymbolicLink() && (await readlink(link)) === `${DATA_LINK}/${name}`) await unlink(link);
+      if (info?.isSymbolicLink() && readlinkSync(link) === `${DATA_LINK}/${name}`) unlinkSync(link);
     }
   }
 
   /** Removes the previous payload plus any left behind by a crash between steps. */
-  private async removePayloadDirsExcept(keep: string): Promise<void> {
-    for (const name of await readdir(this.dir)) {
-      if (name !== keep && PAYLOAD_DIR_PATTERN.test(name)) {
-        await removeTree(join(this.dir, name));
-      }
+  private removePayloadDirsExcept(keep: string): void {
+    for (const name of readdirSync(this.dir)) {
+      if (name !== keep && PAYLOAD_DIR_PATTERN.test(name)) removeTree(join(this.dir, name));
     }
   }
 }
@@ -177,9 +182,18 @@ export function validatePayloadNames(payload: Payload): string[] {
 }
 
 /** Payload dirs are 0550: without CAP_DAC_OVERRIDE their entries cannot be unlinked until u+w. */
-async function removeTree(path: string): Promise<void> {
-  await chmod(path, 0o700).catch(() => undefined);
-  await rm(path, { recursive: true, force: true });
+function removeTree(path: string): void {
+  tryTo(() => chmodSync(path, 0o700));
+  rmSync(path, { recursive: true, force: true });
+}
+
+/** `run()`'s result, or undefined when it threw: for steps whose failure the caller already handles. */
+function tryTo<T>(run: () => T): T | undefined {
+  try {
+    return run();
+  } catch {
+    return undefined;
+  }
 }
 
 function timestamp(d: Date): string {

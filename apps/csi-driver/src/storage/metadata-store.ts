@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { WriteGuard } from './data-root';
 import { fsyncDir, writeNewFileDurably } from './fs-util';
@@ -61,12 +62,13 @@ export class FileMetadataStore implements MetadataStore, OrphanCleaner {
     const temp = `${file}.tmp-${randomBytes(6).toString('hex')}`;
     await this.guard?.assertIntact();
     try {
-      await mkdir(dirname(file), { recursive: true, mode: VOLUME_DIR_MODE });
+      // Synchronous like the files it describes (docs/decisions/0012): the checked tmpfs, every renewal.
+      mkdirSync(dirname(file), { recursive: true, mode: VOLUME_DIR_MODE });
       await writeNewFileDurably(temp, JSON.stringify(meta), METADATA_FILE_MODE);
-      await rename(temp, file);
+      renameSync(temp, file);
       await fsyncDir(dirname(file));
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => undefined);
+      removeQuietly(temp); // the first error is the one to report
       throw storageError(`writing metadata of volume ${meta.volumeId}`, err);
     }
   }
@@ -114,5 +116,13 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing more to do: the caller reports the error that brought it here
   }
 }

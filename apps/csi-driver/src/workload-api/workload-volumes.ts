@@ -1,4 +1,5 @@
-import { lstat, rm } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ValidatedX509Svid } from '@spiffe-csi/crypto';
 import type { Logger } from 'pino';
@@ -128,7 +129,7 @@ export class WorkloadVolumes implements VolumeObserver {
     if (!workloadApiWanted(meta.volumeContext)) return;
     try {
       let served = this.served.get(meta.volumeId);
-      if (served && !(await this.socketPresent(meta.volumeId))) {
+      if (served && !this.socketPresent(meta.volumeId)) {
         // The data root was lost and remounted: the server listens on a socket nobody can reach.
         await served.endpoint.close();
         this.served.delete(meta.volumeId);
@@ -174,8 +175,9 @@ export class WorkloadVolumes implements VolumeObserver {
     });
   }
 
-  private async socketPresent(volumeId: string): Promise<boolean> {
-    return (await lstat(this.socketPath(volumeId)).catch(() => undefined))?.isSocket() ?? false;
+  /** Synchronous: one lstat on the data root's tmpfs, on every renewal's push (docs/decisions/0012). */
+  private socketPresent(volumeId: string): boolean {
+    return lstatSync(this.socketPath(volumeId), { throwIfNoEntry: false })?.isSocket() ?? false;
   }
 
   private async stop(volumeId: string): Promise<void> {
