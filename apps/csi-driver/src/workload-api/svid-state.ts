@@ -31,16 +31,32 @@ export type SvidStateResult = { ok: true; state: X509SvidState } | { ok: false; 
  */
 export function svidState(svid: ValidatedX509Svid): SvidStateResult {
   if (svid.bundle.length === 0) return { ok: false, reason: 'no trust bundle is known for this volume' };
+  const [keyDer, ...ders] = compact([svid.keyDer, ...svid.chain.map((c) => c.der), ...svid.bundle.map((c) => c.der)]);
   return {
     ok: true,
     state: {
       spiffeId: svid.spiffeId,
       trustDomainId: svid.trustDomainId,
-      chainDer: svid.chain.map((c) => c.der),
-      keyDer: svid.keyDer,
-      bundleDer: svid.bundle.map((c) => c.der),
+      keyDer,
+      chainDer: ders.slice(0, svid.chain.length),
+      bundleDer: ders.slice(svid.chain.length),
     },
   };
+}
+
+/**
+ * Copies of `parts`, all in one right-sized memory block of their own. The parsed DER values are
+ * views into Node's shared 8 KB Buffer pool slabs, and a state lives as long as its volume: kept
+ * as they were, 1,000 volumes held ~10 KB of slabs each for ~1.5 KB of certificates and key.
+ */
+function compact(parts: Buffer[]): Buffer[] {
+  const block = Buffer.allocUnsafeSlow(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  return parts.map((part) => {
+    part.copy(block, offset);
+    offset += part.length;
+    return block.subarray(offset - part.length, offset);
+  });
 }
 
 /**

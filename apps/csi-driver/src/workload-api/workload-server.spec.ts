@@ -196,4 +196,17 @@ describe('buildSvidState', () => {
     expect(buildSvidState({ ...svid, bundlePem: '' })).toMatchObject({ ok: false, reason: expect.stringMatching(/no trust bundle/) });
     expect(buildSvidState({ ...svid, bundlePem: svid.caPem })).toMatchObject({ ok: true });
   });
+
+  it('keeps the DER it serves in one block of exactly their size, not in views of shared Buffer pool slabs', async () => {
+    const svid = await (await FixtureCa.create()).issue(ID);
+    const result = buildSvidState({ spiffeId: ID, chainPem: svid.chainPem, keyPem: svid.keyPem, bundlePem: svid.caPem });
+    if (!result.ok) throw new Error(result.reason);
+    const { keyDer, chainDer, bundleDer } = result.state;
+    const parts = [keyDer, ...chainDer, ...bundleDer];
+    expect(new Set(parts.map((part) => part.buffer)).size).toBe(1);
+    expect(keyDer.buffer.byteLength).toBe(parts.reduce((sum, part) => sum + part.length, 0));
+    expect(new X509Certificate(chainDer[0]).toString()).toBe(new X509Certificate(svid.chainPem).toString());
+    expect(createPrivateKey({ key: keyDer, format: 'der', type: 'pkcs8' }).asymmetricKeyType).toBe('ec');
+    expect(new X509Certificate(bundleDer[0]).toString()).toBe(new X509Certificate(svid.caPem).toString());
+  });
 });
