@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../../../test/support/eventually';
 import type { CaBundleSource } from '../ca-bundle/ca-bundle-watcher';
 import { InMemorySvidFiles } from '../storage/testing/in-memory-svid-files';
 import type { ManagedVolume } from '../volume/managed-volume';
@@ -147,7 +148,7 @@ describe('WorkloadVolumes (one endpoint per issued volume)', () => {
     for (const meta of metas) volumes.volumeResumed(meta);
     await volumes.volumeRemoved('vol-r69');
     expect(volumes.volumeIds()).toEqual([]); // nothing served before the loop turns
-    await vi.waitFor(() => expect(volumes.volumeIds()).toHaveLength(69));
+    await eventually(() => volumes.volumeIds().length === 69, 20_000, '69 resumed volumes served');
     expect((await fetch('vol-r0')).svids[0].spiffe_id).toBe(ID);
     expect(existsSync(volumes.socketPath('vol-r69'))).toBe(false);
   });
