@@ -203,9 +203,10 @@ export class WorkloadVolumes implements VolumeObserver {
 
 /**
  * Runs `each` over `next()`'s batches until one comes back empty, a turn of the event loop before
- * each batch (so the caller's own synchronous work, such as a resume, finishes first). All at once, 1,000 volumes queued thousands of file reads on libuv's 4 pool threads
- * ahead of every publish's and renewal's writes, ran 1,000 chain verifications (~3 ms each with
- * P-521) back to back, and kept /readyz from being answered.
+ * each batch (so the caller's own synchronous work, such as a resume, finishes first). All at
+ * once, 1,000 volumes queued thousands of file reads on libuv's 4 pool threads ahead of every
+ * publish's and renewal's writes, ran 1,000 chain verifications (~3 ms each with P-521) back to
+ * back, and kept /readyz from being answered.
  */
 async function inBatches<T>(next: () => T[], each: (item: T) => Promise<void>): Promise<void> {
   for (;;) {
