@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { chmod, chown, mkdtemp, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UNCHANGED, fsyncDir, writeNewFileDurably } from './fs-util';
+import { UNCHANGED, fsyncDir, tryTo, writeNewFileDurably } from './fs-util';
 import { isErrno, storageError } from './storage-error';
 
 export type Payload = Record<string, string | Buffer>;
@@ -185,15 +185,6 @@ export function validatePayloadNames(payload: Payload): string[] {
 function removeTree(path: string): void {
   tryTo(() => chmodSync(path, 0o700));
   rmSync(path, { recursive: true, force: true });
-}
-
-/** `run()`'s result, or undefined when it threw: for steps whose failure the caller already handles. */
-function tryTo<T>(run: () => T): T | undefined {
-  try {
-    return run();
-  } catch {
-    return undefined;
-  }
 }
 
 function timestamp(d: Date): string {

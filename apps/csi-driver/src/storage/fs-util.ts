@@ -37,3 +37,12 @@ export async function fsyncDir(dir: string): Promise<void> {
     if (fd !== undefined) closeSync(fd);
   }
 }
+
+/** `run()`'s result, or undefined when it threw: for clean-up steps whose failure changes nothing. */
+export function tryTo<T>(run: () => T): T | undefined {
+  try {
+    return run();
+  } catch {
+    return undefined;
+  }
+}

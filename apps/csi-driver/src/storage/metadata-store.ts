@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { WriteGuard } from './data-root';
-import { fsyncDir, writeNewFileDurably } from './fs-util';
+import { fsyncDir, tryTo, writeNewFileDurably } from './fs-util';
 import { isErrno, storageError } from './storage-error';
 import { METADATA_FILE_MODE, VOLUME_DIR_MODE, VolumeLayout, validateVolumeId } from './volume-layout';
 import { VolumeMetadata, parseVolumeMetadata, validateVolumeMetadata } from './volume-metadata';
@@ -68,7 +68,7 @@ export class FileMetadataStore implements MetadataStore, OrphanCleaner {
       renameSync(temp, file);
       await fsyncDir(dirname(file));
     } catch (err) {
-      removeQuietly(temp); // the first error is the one to report
+      tryTo(() => rmSync(temp, { force: true })); // the first error is the one to report
       throw storageError(`writing metadata of volume ${meta.volumeId}`, err);
     }
   }
@@ -116,13 +116,5 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-function removeQuietly(path: string): void {
-  try {
-    rmSync(path, { force: true });
-  } catch {
-    // nothing more to do: the caller reports the error that brought it here
   }
 }
