@@ -30,4 +30,14 @@ describe('nodejs_eventloop_lag_* (how late the loop ran, not the sampling interv
     await sleep(EVENT_LOOP_SAMPLE_MS * 4);
     expect((await lag(registry)).max).toBeLessThan(0.25); // the stall belonged to the last window
   });
+
+  it('reads 0, not Node\'s empty-histogram sentinel, for a window with no sample (two scrapes back to back)', async () => {
+    const registry = createMetricsRegistry();
+    await sleep(EVENT_LOOP_SAMPLE_MS * 3);
+    await lag(registry);
+    const empty = await lag(registry);
+    expect(empty.min).toBe(0);
+    expect(empty.max).toBe(0);
+    expect(empty.mean).toBe(0);
+  });
 });

@@ -43,7 +43,9 @@ export function measureEventLoopLateness(registry: Registry): void {
       registers: [registry],
       // The first one collected (registration order) sets them all, then starts a new window.
       collect: stat === 'min' ? () => {
-        for (const [each, gauge] of gauges) gauge.set(STATS[each](histogram));
+        // An empty window (two scrapes within ~200 ms) reads min as 2^63 ns: nothing was late.
+        const empty = histogram.count === 0;
+        for (const [each, gauge] of gauges) gauge.set(empty ? 0 : STATS[each](histogram));
         histogram.reset();
       } : undefined,
     }));
